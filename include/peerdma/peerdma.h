@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * peerdma/peerdma.h - everything public, in one include.
+ */
+#ifndef PEERDMA_PEERDMA_H
+#define PEERDMA_PEERDMA_H
+
+#include <peerdma/fabric.h>
+#include <peerdma/source.h>
+#include <peerdma/verdict.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** pdma_version() - the library version, "0.1.0". */
+const char *pdma_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PEERDMA_PEERDMA_H */

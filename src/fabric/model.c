@@ -1,0 +1,811 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fabric model: building, finalizing, reading and "what if" changes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+int pdma_fabric_create(struct pdma_fabric **out)
+{
+	struct pdma_fabric *fab = calloc(1, sizeof(*fab));
+
+	*out = NULL;
+	if (!fab)
+		return -ENOMEM;
+	pthread_mutex_init(&fab->cache_lock, NULL);
+	fab->platform.cpu_family = -1;
+	fab->gen = 1;
+	*out = fab;
+	return 0;
+}
+
+static void drop_cache(struct pdma_fabric *fab)
+{
+	if (fab->rows) {
+		for (int i = 0; i < fab->nr_funcs; i++)
+			free(fab->rows[i].entry);
+		free(fab->rows);
+		fab->rows = NULL;
+	}
+	free(fab->scratch);
+	fab->scratch = NULL;
+}
+
+void pdma_fabric_destroy(struct pdma_fabric *fab)
+{
+	if (!fab)
+		return;
+	drop_cache(fab);
+	for (int i = 0; i < fab->nr_funcs; i++)
+		free(fab->funcs[i].chain);
+	free(fab->funcs);
+	free(fab->hbs);
+	free(fab->topo);
+	for (int i = 0; i < fab->nr_notes; i++)
+		free(fab->notes[i]);
+	free(fab->notes);
+	free(fab->group_type);
+	pthread_mutex_destroy(&fab->cache_lock);
+	free(fab);
+}
+
+static int grow(void **arr, int *cap, int need, size_t elem)
+{
+	void *p;
+	int ncap;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	memset((char *)p + (size_t)*cap * elem, 0,
+	       (size_t)(ncap - *cap) * elem);
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int pdma_fabric_add_host_bridge(struct pdma_fabric *fab,
+				const struct pdma_host_bridge_info *hb,
+				int *idx)
+{
+	int ret;
+
+	if (fab->finalized)
+		return -EBUSY;
+	for (int i = 0; i < fab->nr_hbs; i++)
+		if (fab->hbs[i].info.domain == hb->domain &&
+		    fab->hbs[i].info.bus == hb->bus)
+			return -EEXIST;
+	ret = grow((void **)&fab->hbs, &fab->cap_hbs, fab->nr_hbs + 1,
+		   sizeof(*fab->hbs));
+	if (ret)
+		return ret;
+	fab->hbs[fab->nr_hbs].info = *hb;
+	if (idx)
+		*idx = fab->nr_hbs;
+	fab->nr_hbs++;
+	return 0;
+}
+
+int pdma_fabric_add_func(struct pdma_fabric *fab,
+			 const struct pdma_func_info *fi, int *idx)
+{
+	int ret;
+
+	if (fab->finalized)
+		return -EBUSY;
+	ret = grow((void **)&fab->funcs, &fab->cap_funcs, fab->nr_funcs + 1,
+		   sizeof(*fab->funcs));
+	if (ret)
+		return ret;
+	fab->funcs[fab->nr_funcs].info = *fi;
+	fab->funcs[fab->nr_funcs].info.name[sizeof(fi->name) - 1] = '\0';
+	fab->funcs[fab->nr_funcs].info.label[sizeof(fi->label) - 1] = '\0';
+	fab->funcs[fab->nr_funcs].info.driver[sizeof(fi->driver) - 1] = '\0';
+	if (idx)
+		*idx = fab->nr_funcs;
+	fab->nr_funcs++;
+	return 0;
+}
+
+int pdma_fabric_add_note(struct pdma_fabric *fab, const char *fmt, ...)
+{
+	char **notes;
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	notes = realloc(fab->notes, sizeof(*notes) * (size_t)(fab->nr_notes + 1));
+	if (!notes) {
+		free(s);
+		return -ENOMEM;
+	}
+	fab->notes = notes;
+	fab->notes[fab->nr_notes++] = s;
+	return 0;
+}
+
+void pdma_fabric_set_platform(struct pdma_fabric *fab,
+			      const struct pdma_platform_info *pi)
+{
+	fab->platform = *pi;
+	pdma__fabric_changed(fab);
+}
+
+int pdma_fabric_set_iommu_group_type(struct pdma_fabric *fab, int group,
+				     enum pdma_iommu_type type)
+{
+	if (group < 0 || group > 1 << 20)
+		return -EINVAL;
+	if (group >= fab->nr_groups) {
+		enum pdma_iommu_type *t;
+
+		t = realloc(fab->group_type, sizeof(*t) * (size_t)(group + 1));
+		if (!t)
+			return -ENOMEM;
+		for (int i = fab->nr_groups; i <= group; i++)
+			t[i] = PDMA_IOMMU_NONE;
+		fab->group_type = t;
+		fab->nr_groups = group + 1;
+	}
+	fab->group_type[group] = type;
+	pdma__fabric_changed(fab);
+	return 0;
+}
+
+/* ---- finalize ---------------------------------------------------------- */
+
+bool pdma_fabric_is_bridge(const struct pdma_func_info *fi)
+{
+	return (fi->header_type & 0x7f) == 1 || (fi->header_type & 0x7f) == 2;
+}
+
+static enum pdma_role derive_role(const struct pdma_func_info *fi)
+{
+	unsigned base = fi->class_code >> 16, sub = (fi->class_code >> 8) & 0xff;
+
+	if (pdma_fabric_is_bridge(fi)) {
+		switch (fi->pcie_type) {
+		case PDMA_PCIE_ROOT_PORT:
+			return PDMA_ROLE_ROOT_PORT;
+		case PDMA_PCIE_UPSTREAM:
+			return PDMA_ROLE_SWITCH_UP;
+		case PDMA_PCIE_DOWNSTREAM:
+			return PDMA_ROLE_SWITCH_DOWN;
+		default:
+			return PDMA_ROLE_PCI_BRIDGE;
+		}
+	}
+	switch (base) {
+	case 0x01:
+		return sub == 0x08 ? PDMA_ROLE_NVME : PDMA_ROLE_STORAGE;
+	case 0x02:
+		return PDMA_ROLE_NIC;
+	case 0x03:
+		return PDMA_ROLE_GPU;
+	case 0x05:
+		return PDMA_ROLE_MEMORY;
+	case 0x06:
+		if (sub == 0x00)
+			return PDMA_ROLE_HOST_BRIDGE;
+		if (sub == 0x01)
+			return PDMA_ROLE_ISA_BRIDGE;
+		return PDMA_ROLE_OTHER;
+	case 0x0b:
+		return sub == 0x40 ? PDMA_ROLE_ACCEL : PDMA_ROLE_OTHER;
+	case 0x0c:
+		return sub == 0x06 ? PDMA_ROLE_NIC : PDMA_ROLE_SERIAL_BUS;
+	case 0x10:
+	case 0x12:
+		return PDMA_ROLE_ACCEL;
+	default:
+		return PDMA_ROLE_OTHER;
+	}
+}
+
+static const struct {
+	const char *name;
+	const char *prefix;
+} role_tab[PDMA_ROLE__COUNT] = {
+	[PDMA_ROLE_OTHER] = { "device", "dev" },
+	[PDMA_ROLE_HOST_BRIDGE] = { "host bridge", "hb" },
+	[PDMA_ROLE_ROOT_PORT] = { "root port", "rp" },
+	[PDMA_ROLE_SWITCH_UP] = { "switch upstream", "usp" },
+	[PDMA_ROLE_SWITCH_DOWN] = { "switch downstream", "dsp" },
+	[PDMA_ROLE_PCI_BRIDGE] = { "PCI bridge", "br" },
+	[PDMA_ROLE_GPU] = { "GPU", "gpu" },
+	[PDMA_ROLE_NIC] = { "NIC", "nic" },
+	[PDMA_ROLE_NVME] = { "NVMe", "nvme" },
+	[PDMA_ROLE_STORAGE] = { "storage", "disk" },
+	[PDMA_ROLE_ACCEL] = { "accelerator", "accel" },
+	[PDMA_ROLE_MEMORY] = { "memory", "mem" },
+	[PDMA_ROLE_ISA_BRIDGE] = { "ISA bridge", "isa" },
+	[PDMA_ROLE_SERIAL_BUS] = { "serial bus", "sbus" },
+};
+
+const char *pdma_role_name(enum pdma_role role)
+{
+	if ((unsigned)role >= PDMA_ROLE__COUNT)
+		return "?";
+	return role_tab[role].name;
+}
+
+static int cmp_addr(const struct pdma_func_info *a,
+		    const struct pdma_func_info *b)
+{
+	if (a->domain != b->domain)
+		return a->domain < b->domain ? -1 : 1;
+	if (a->bus != b->bus)
+		return a->bus < b->bus ? -1 : 1;
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->fn != b->fn)
+		return a->fn < b->fn ? -1 : 1;
+	return 0;
+}
+
+static int cmp_func_qsort(const void *a, const void *b)
+{
+	return cmp_addr(&((const struct pdma_func *)a)->info,
+			&((const struct pdma_func *)b)->info);
+}
+
+static int find_or_make_hb(struct pdma_fabric *fab, uint16_t domain,
+			   uint8_t bus)
+{
+	struct pdma_host_bridge_info hb = { 0 };
+	int idx;
+
+	for (int i = 0; i < fab->nr_hbs; i++)
+		if (fab->hbs[i].info.domain == domain &&
+		    fab->hbs[i].info.bus == bus)
+			return i;
+	hb.domain = domain;
+	hb.bus = bus;
+	hb.numa_node = -1;
+	if (pdma_fabric_add_host_bridge(fab, &hb, &idx))
+		return -1;
+	return idx;
+}
+
+/* Resolve PDMA_AUTO parents from bridges' secondary bus numbers. */
+static int resolve_parents(struct pdma_fabric *fab, struct pdma_error *err)
+{
+	char bdf[16];
+
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		struct pdma_func_info *fi = &fab->funcs[i].info;
+		int parent = PDMA_NONE;
+
+		if (fi->parent != PDMA_AUTO)
+			continue;
+		for (int j = 0; j < fab->nr_funcs; j++) {
+			const struct pdma_func_info *b = &fab->funcs[j].info;
+
+			if (j == i || !pdma_fabric_is_bridge(b) ||
+			    b->domain != fi->domain ||
+			    b->secondary_bus != fi->bus ||
+			    b->secondary_bus == 0)
+				continue;
+			if (parent != PDMA_NONE) {
+				pdma__err(err,
+					  "%s: two bridges (%02x:%02x.%x and %02x:%02x.%x) claim bus %02x as their secondary bus",
+					  pdma_bdf_format(fi, bdf, sizeof(bdf)),
+					  fab->funcs[parent].info.bus,
+					  fab->funcs[parent].info.dev,
+					  fab->funcs[parent].info.fn, b->bus,
+					  b->dev, b->fn, fi->bus);
+				return -EINVAL;
+			}
+			parent = j;
+		}
+		fi->parent = parent;
+	}
+	return 0;
+}
+
+/*
+ * Check the parent links, derive depth, host bridge and the chain of every
+ * function.  Indices here are post-sort.
+ */
+static int build_chains(struct pdma_fabric *fab, struct pdma_error *err)
+{
+	char bdf[16], pbdf[16];
+
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		struct pdma_func_info *fi = &fab->funcs[i].info;
+		int depth = 0, hb, cur = i;
+
+		if (fi->parent != PDMA_NONE) {
+			const struct pdma_func_info *p =
+				&fab->funcs[fi->parent].info;
+
+			if (!pdma_fabric_is_bridge(p)) {
+				pdma__err(err,
+					  "%s: its upstream device %s is not a bridge (header type %u)",
+					  pdma_bdf_format(fi, bdf, sizeof(bdf)),
+					  pdma_bdf_format(p, pbdf, sizeof(pbdf)),
+					  p->header_type & 0x7f);
+				return -EINVAL;
+			}
+			if (p->domain != fi->domain ||
+			    (p->secondary_bus && p->secondary_bus != fi->bus)) {
+				pdma__err(err,
+					  "%s: sits below bridge %s whose secondary bus is %02x, not %02x",
+					  pdma_bdf_format(fi, bdf, sizeof(bdf)),
+					  pdma_bdf_format(p, pbdf, sizeof(pbdf)),
+					  p->secondary_bus, fi->bus);
+				return -EINVAL;
+			}
+		}
+		/* Walk up; more steps than functions means a cycle. */
+		while (fab->funcs[cur].info.parent != PDMA_NONE) {
+			cur = fab->funcs[cur].info.parent;
+			if (++depth > fab->nr_funcs) {
+				pdma__err(err,
+					  "%s: its chain of upstream bridges loops",
+					  pdma_bdf_format(fi, bdf, sizeof(bdf)));
+				return -EINVAL;
+			}
+		}
+		fi->depth = depth;
+		if (fi->host_bridge == PDMA_AUTO || fi->host_bridge < 0 ||
+		    fi->host_bridge >= fab->nr_hbs) {
+			const struct pdma_func_info *top =
+				&fab->funcs[cur].info;
+
+			hb = find_or_make_hb(fab, top->domain, top->bus);
+			if (hb < 0)
+				return -ENOMEM;
+			fi->host_bridge = hb;
+		}
+		fab->funcs[i].chain = malloc(sizeof(int) * (size_t)(depth + 1));
+		if (!fab->funcs[i].chain)
+			return -ENOMEM;
+		cur = i;
+		for (int k = 0; k <= depth; k++) {
+			fab->funcs[i].chain[k] = cur;
+			cur = fab->funcs[cur].info.parent;
+		}
+	}
+	/* Functions of one root bus must name the same host bridge. */
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		struct pdma_func_info *fi = &fab->funcs[i].info;
+		const struct pdma_func_info *top =
+			&fab->funcs[fab->funcs[i].chain[fi->depth]].info;
+		const struct pdma_host_bridge_info *hb =
+			&fab->hbs[fi->host_bridge].info;
+
+		if (hb->domain != top->domain || hb->bus != top->bus) {
+			pdma__err(err,
+				  "%s: its root bus is %04x:%02x but it names host bridge %04x:%02x",
+				  pdma_bdf_format(fi, bdf, sizeof(bdf)),
+				  top->domain, top->bus, hb->domain, hb->bus);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int build_topo(struct pdma_fabric *fab)
+{
+	int n = 0;
+
+	for (int i = 0; i < fab->nr_funcs; i++)
+		fab->funcs[i].first_child = fab->funcs[i].next_sibling = -1;
+	/* Children in reverse so that sibling lists come out sorted. */
+	for (int i = fab->nr_funcs - 1; i >= 0; i--) {
+		int p = fab->funcs[i].info.parent;
+
+		if (p == PDMA_NONE)
+			continue;
+		fab->funcs[i].next_sibling = fab->funcs[p].first_child;
+		fab->funcs[p].first_child = i;
+	}
+	fab->topo = malloc(sizeof(int) * (size_t)(fab->nr_funcs + 1));
+	if (!fab->topo)
+		return -ENOMEM;
+	/* Breadth-first from every root-bus function: parents come first. */
+	for (int i = 0; i < fab->nr_funcs; i++)
+		if (fab->funcs[i].info.parent == PDMA_NONE)
+			fab->topo[n++] = i;
+	for (int head = 0; head < n; head++)
+		for (int c = fab->funcs[fab->topo[head]].first_child; c >= 0;
+		     c = fab->funcs[c].next_sibling)
+			fab->topo[n++] = c;
+	return 0;
+}
+
+static void derive_host_bridges(struct pdma_fabric *fab)
+{
+	for (int h = 0; h < fab->nr_hbs; h++) {
+		struct pdma_host_bridge_info *hb = &fab->hbs[h].info;
+		int first = PDMA_NONE, numa = -1;
+
+		hb->index = h;
+		if (!hb->name[0])
+			snprintf(hb->name, sizeof(hb->name), "pci%04x:%02x",
+				 hb->domain, hb->bus);
+		/*
+		 * pci_host_bridge_dev(): the first device on the root bus, if
+		 * it is devfn 00.0 or a root port.  Functions are sorted, so
+		 * the first one found on that bus is the kernel's first.
+		 */
+		for (int i = 0; i < fab->nr_funcs; i++) {
+			const struct pdma_func_info *fi = &fab->funcs[i].info;
+
+			if (fi->host_bridge != h)
+				continue;
+			if (numa < 0 && fi->numa_node >= 0)
+				numa = fi->numa_node;
+			if (first == PDMA_NONE && fi->parent == PDMA_NONE)
+				first = i;
+		}
+		hb->root_func = PDMA_NONE;
+		if (first != PDMA_NONE) {
+			const struct pdma_func_info *fi = &fab->funcs[first].info;
+
+			if ((fi->dev == 0 && fi->fn == 0) ||
+			    fi->pcie_type == PDMA_PCIE_ROOT_PORT)
+				hb->root_func = first;
+		}
+		if (hb->numa_node < 0)
+			hb->numa_node = numa;
+	}
+}
+
+static void derive_labels(struct pdma_fabric *fab)
+{
+	int count[PDMA_ROLE__COUNT] = { 0 };
+
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		struct pdma_func_info *fi = &fab->funcs[i].info;
+
+		fi->index = i;
+		fi->role = derive_role(fi);
+		if (!fi->label[0])
+			snprintf(fi->label, sizeof(fi->label), "%s%d",
+				 role_tab[fi->role].prefix, count[fi->role]);
+		count[fi->role]++;
+	}
+}
+
+static int check_unique(struct pdma_fabric *fab, struct pdma_error *err)
+{
+	char bdf[16];
+
+	for (int i = 1; i < fab->nr_funcs; i++)
+		if (!cmp_addr(&fab->funcs[i - 1].info, &fab->funcs[i].info)) {
+			pdma__err(err, "%s: the address appears twice",
+				  pdma_bdf_format(&fab->funcs[i].info, bdf,
+						  sizeof(bdf)));
+			return -EINVAL;
+		}
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		const struct pdma_func_info *fi = &fab->funcs[i].info;
+
+		if (fi->dev > 31 || fi->fn > 7) {
+			pdma__err(err, "%04x:%02x:%02x.%x: device must be 0-31 and function 0-7",
+				  fi->domain, fi->bus, fi->dev, fi->fn);
+			return -EINVAL;
+		}
+		if (!fi->label[0])
+			continue;
+		for (int j = i + 1; j < fab->nr_funcs; j++)
+			if (!strcmp(fi->label, fab->funcs[j].info.label)) {
+				pdma__err(err, "label \"%s\" is given to both %s and %02x:%02x.%x",
+					  fi->label,
+					  pdma_bdf_format(fi, bdf, sizeof(bdf)),
+					  fab->funcs[j].info.bus,
+					  fab->funcs[j].info.dev,
+					  fab->funcs[j].info.fn);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+int pdma_fabric_finalize(struct pdma_fabric *fab, struct pdma_error *err)
+{
+	int *newidx = NULL, ret;
+
+	if (fab->finalized)
+		return -EBUSY;
+	ret = resolve_parents(fab, err);
+	if (ret)
+		return ret;
+	/* Sort, then renumber the parent links given as insertion indices. */
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		int p = fab->funcs[i].info.parent;
+
+		if (p != PDMA_NONE && (p < 0 || p >= fab->nr_funcs || p == i)) {
+			pdma__err(err, "function %d names upstream bridge %d, which does not exist",
+				  i, p);
+			return -EINVAL;
+		}
+		fab->funcs[i].info.index = i;
+	}
+	qsort(fab->funcs, (size_t)fab->nr_funcs, sizeof(*fab->funcs),
+	      cmp_func_qsort);
+	newidx = malloc(sizeof(int) * (size_t)(fab->nr_funcs + 1));
+	if (!newidx)
+		return -ENOMEM;
+	for (int i = 0; i < fab->nr_funcs; i++)
+		newidx[fab->funcs[i].info.index] = i;
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		int p = fab->funcs[i].info.parent;
+
+		if (p != PDMA_NONE)
+			fab->funcs[i].info.parent = newidx[p];
+	}
+	free(newidx);
+	ret = check_unique(fab, err);
+	if (!ret)
+		ret = build_chains(fab, err);
+	if (!ret)
+		ret = build_topo(fab);
+	if (ret)
+		return ret;
+	derive_labels(fab);
+	derive_host_bridges(fab);
+	pdma__names_fill(fab);
+	fab->finalized = true;
+	pdma__fabric_changed(fab);
+	return 0;
+}
+
+/* ---- accessors --------------------------------------------------------- */
+
+int pdma_fabric_nr_funcs(const struct pdma_fabric *fab)
+{
+	return fab->nr_funcs;
+}
+
+const struct pdma_func_info *pdma_fabric_func(const struct pdma_fabric *fab,
+					      int idx)
+{
+	if (idx < 0 || idx >= fab->nr_funcs)
+		return NULL;
+	return &fab->funcs[idx].info;
+}
+
+int pdma_fabric_nr_host_bridges(const struct pdma_fabric *fab)
+{
+	return fab->nr_hbs;
+}
+
+const struct pdma_host_bridge_info *
+pdma_fabric_host_bridge(const struct pdma_fabric *fab, int idx)
+{
+	if (idx < 0 || idx >= fab->nr_hbs)
+		return NULL;
+	return &fab->hbs[idx].info;
+}
+
+const struct pdma_platform_info *
+pdma_fabric_platform(const struct pdma_fabric *fab)
+{
+	return &fab->platform;
+}
+
+enum pdma_iommu_type pdma_fabric_iommu_group_type(const struct pdma_fabric *fab,
+						  int group)
+{
+	if (group < 0 || group >= fab->nr_groups)
+		return PDMA_IOMMU_NONE;
+	return fab->group_type[group];
+}
+
+int pdma_fabric_nr_notes(const struct pdma_fabric *fab)
+{
+	return fab->nr_notes;
+}
+
+const char *pdma_fabric_note(const struct pdma_fabric *fab, int idx)
+{
+	if (idx < 0 || idx >= fab->nr_notes)
+		return NULL;
+	return fab->notes[idx];
+}
+
+uint64_t pdma_fabric_generation(const struct pdma_fabric *fab)
+{
+	return fab->gen;
+}
+
+int pdma_fabric_lookup(const struct pdma_fabric *fab, const char *name)
+{
+	uint16_t domain;
+	uint8_t bus, dev, fn;
+
+	if (!pdma_bdf_parse(name, &domain, &bus, &dev, &fn)) {
+		for (int i = 0; i < fab->nr_funcs; i++) {
+			const struct pdma_func_info *fi = &fab->funcs[i].info;
+
+			if (fi->domain == domain && fi->bus == bus &&
+			    fi->dev == dev && fi->fn == fn)
+				return i;
+		}
+		return -ENOENT;
+	}
+	for (int i = 0; i < fab->nr_funcs; i++)
+		if (!strcmp(fab->funcs[i].info.label, name))
+			return i;
+	return -ENOENT;
+}
+
+int pdma__fabric_hb_of(const struct pdma_fabric *fab, int idx)
+{
+	return fab->funcs[idx].info.host_bridge;
+}
+
+bool pdma__acs_redirects(const struct pdma_func_info *fi)
+{
+	return fi->has_acs && (fi->acs_ctrl & PDMA_ACS_REDIR_MASK);
+}
+
+/* ---- what if ----------------------------------------------------------- */
+
+/*
+ * Called with exclusive access to @fab: the cached rows become stale.  They
+ * are checked against the generation on their next use, so nothing is freed
+ * here and a reader never sees a half-dropped cache.
+ */
+void pdma__fabric_changed(struct pdma_fabric *fab)
+{
+	pthread_mutex_lock(&fab->cache_lock);
+	fab->gen++;
+	fab->invalidations++;
+	pthread_mutex_unlock(&fab->cache_lock);
+}
+
+int pdma_fabric_set_acs_ctrl(struct pdma_fabric *fab, int idx, uint16_t ctrl)
+{
+	if (idx < 0 || idx >= fab->nr_funcs)
+		return -EINVAL;
+	if (!fab->funcs[idx].info.has_acs)
+		return -ENODEV;
+	fab->funcs[idx].info.acs_ctrl = ctrl;
+	pdma__fabric_changed(fab);
+	return 0;
+}
+
+int pdma_fabric_remove_func(struct pdma_fabric *fab, int idx)
+{
+	int *gone, *newidx, n = 0;
+
+	if (!fab->finalized || idx < 0 || idx >= fab->nr_funcs)
+		return -EINVAL;
+	gone = calloc((size_t)fab->nr_funcs, sizeof(int));
+	newidx = malloc(sizeof(int) * (size_t)fab->nr_funcs);
+	if (!gone || !newidx) {
+		free(gone);
+		free(newidx);
+		return -ENOMEM;
+	}
+	/* Everything whose chain holds @idx goes. */
+	for (int i = 0; i < fab->nr_funcs; i++)
+		for (int k = 0; k <= fab->funcs[i].info.depth; k++)
+			if (fab->funcs[i].chain[k] == idx)
+				gone[i] = 1;
+	pthread_mutex_lock(&fab->cache_lock);
+	drop_cache(fab);
+	pthread_mutex_unlock(&fab->cache_lock);
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		if (gone[i]) {
+			free(fab->funcs[i].chain);
+			newidx[i] = -1;
+			continue;
+		}
+		newidx[i] = n;
+		fab->funcs[n++] = fab->funcs[i];
+	}
+	for (int i = 0; i < n; i++) {
+		struct pdma_func *f = &fab->funcs[i];
+
+		f->info.index = i;
+		if (f->info.parent != PDMA_NONE)
+			f->info.parent = newidx[f->info.parent];
+		for (int k = 0; k <= f->info.depth; k++)
+			f->chain[k] = newidx[f->chain[k]];
+	}
+	fab->nr_funcs = n;
+	free(fab->topo);
+	fab->topo = NULL;
+	free(gone);
+	free(newidx);
+	if (build_topo(fab))
+		return -ENOMEM;
+	derive_host_bridges(fab);
+	pdma__fabric_changed(fab);
+	return 0;
+}
+
+/* ---- small helpers ----------------------------------------------------- */
+
+char *pdma_bdf_format(const struct pdma_func_info *fi, char *buf, size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", fi->domain, fi->bus, fi->dev,
+		 fi->fn);
+	return buf;
+}
+
+int pdma_bdf_parse(const char *s, uint16_t *domain, uint8_t *bus, uint8_t *dev,
+		   uint8_t *fn)
+{
+	unsigned d = 0, b, v, f;
+	int n = 0;
+
+	if (sscanf(s, "%4x:%2x:%2x.%1x%n", &d, &b, &v, &f, &n) == 4 &&
+	    s[n] == '\0' && n == 12)
+		goto ok;
+	d = 0;
+	n = 0;
+	if (sscanf(s, "%2x:%2x.%1x%n", &b, &v, &f, &n) == 3 && s[n] == '\0' &&
+	    n == 7)
+		goto ok;
+	return -EINVAL;
+ok:
+	if (v > 31 || f > 7)
+		return -EINVAL;
+	*domain = (uint16_t)d;
+	*bus = (uint8_t)b;
+	*dev = (uint8_t)v;
+	*fn = (uint8_t)f;
+	return 0;
+}
+
+const char *pdma_iommu_type_name(enum pdma_iommu_type type)
+{
+	switch (type) {
+	case PDMA_IOMMU_DMA:
+		return "DMA";
+	case PDMA_IOMMU_IDENTITY:
+		return "identity";
+	case PDMA_IOMMU_BLOCKED:
+		return "blocked";
+	case PDMA_IOMMU_UNMANAGED:
+		return "unmanaged";
+	default:
+		return "none";
+	}
+}
+
+double pdma_link_gen_gts(int gen)
+{
+	static const double gts[] = { 0, 2.5, 5.0, 8.0, 16.0, 32.0, 64.0 };
+
+	if (gen < 1 || gen > 6)
+		return 0;
+	return gts[gen];
+}
+
+double pdma_link_gbytes(struct pdma_link link)
+{
+	double enc;
+
+	if (link.gen < 1 || link.gen > 6 || link.width <= 0)
+		return 0;
+	if (link.gen <= 2)
+		enc = 8.0 / 10.0;
+	else if (link.gen <= 5)
+		enc = 128.0 / 130.0;
+	else
+		enc = 242.0 / 256.0;
+	return pdma_link_gen_gts(link.gen) * link.width * enc / 8.0;
+}
