@@ -284,13 +284,61 @@ static char *rewrite(const char *in, bool domain, size_t keep, size_t *lenp)
 	return out;
 }
 
+/*
+ * `lspci -vvv -xxxx` output: each block's -vvv lines, then its hex.  Built
+ * from the fixture's lspci-vvv.txt and lspci-xxxx.txt (same machine, same
+ * order), keeping the lspci warning that -vvv.txt starts with.
+ */
+static char *merge_vvv(const char *vvv, const char *xxxx, size_t *lenp)
+{
+	size_t cap = strlen(vvv) + strlen(xxxx) + 1, len = 0;
+	char *out = malloc(cap);
+
+	REQUIRE(out);
+	while (*vvv) {
+		/* Copy -vvv lines up to the blank line ending a block. */
+		while (*vvv && *vvv != '\n') {
+			size_t n = strcspn(vvv, "\n") + 1;
+
+			memcpy(out + len, vvv, n);
+			len += n;
+			vvv += n;
+			if (vvv[-1] != '\n')
+				out[len - 1] = '\n';
+			if (!strncmp(out + len - n, "lspci: ", 7))
+				continue;
+			/* the matching -xxxx block, hex lines only */
+			if (out[len - n] != '\t') {
+				xxxx += strcspn(xxxx, "\n") + 1;
+				continue;
+			}
+		}
+		while (*xxxx && *xxxx != '\n') {
+			size_t n = strcspn(xxxx, "\n") + 1;
+
+			memcpy(out + len, xxxx, n);
+			len += n;
+			xxxx += n;
+		}
+		/* now both sit on their blank line */
+		if (*xxxx)
+			xxxx++;
+		if (*vvv)
+			vvv++;
+		out[len++] = '\n';
+	}
+	out[len] = '\0';
+	*lenp = len;
+	return out;
+}
+
 static void check_variants(void)
 {
 	struct pdma_cpu_override cpu = fixture_cpu("d2-iommu-nested");
 	const struct pdma_func_info *fi;
 	struct pdma_fabric *fab;
 	struct pdma_error err;
-	char path[512], *dump, *v;
+	char path[512], *dump, *v, *vvv;
 	size_t len, vlen;
 	int ret;
 
@@ -308,6 +356,23 @@ static void check_variants(void)
 	CHECK_EQ_INT(compare_matrix(fab, "d2-iommu-nested"),
 		     nr_endpoints(fab) * nr_endpoints(fab));
 	CHECK_STR(pdma_fabric_platform(fab)->source, "lspci dump d2-D.txt");
+	pdma_fabric_destroy(fab);
+	free(v);
+
+	/* lspci -vvv -xxxx: detail lines before the hex are skipped. */
+	fixture_path(path, sizeof(path), "d2-iommu-nested", "lspci-vvv.txt");
+	vvv = slurp(path, &vlen);
+	REQUIRE(vvv);
+	v = merge_vvv(vvv, dump, &vlen);
+	free(vvv);
+	CHECK(strstr(v, "\tKernel driver in use: pcieport\n00: 36 1b 0c 00"));
+	ret = pdma_load_lspci_mem(v, vlen, "d2-vvv.txt", &cpu, &fab, &err);
+	if (ret)
+		fprintf(stderr, "-vvv -xxxx: %s\n", err.msg);
+	REQUIRE(ret == 0);
+	CHECK_EQ_INT(compare_matrix(fab, "d2-iommu-nested"),
+		     nr_endpoints(fab) * nr_endpoints(fab));
+	CHECK(has_note(fab, "d2-vvv.txt:1: lspci: Unable to load libkmod resources"));
 	pdma_fabric_destroy(fab);
 	free(v);
 

@@ -120,9 +120,10 @@ static size_t cfg_limit(const struct cfg *c)
 }
 
 /*
- * Walk the standard capability list for the PCI Express capability.
- * *@pos receives its offset, or 0 when there is none or the list runs past
- * bytes that a short read left out (*@cut is then true).
+ * Walk the whole standard capability list, checking every link, and note
+ * the first PCI Express capability (the one the kernel uses) in *@pos, or
+ * 0.  A list that runs into bytes a short read left out ends the walk with
+ * *@cut set: what lies there is unknown, not wrong.
  */
 static int find_exp_cap(const struct cfg *c, unsigned list, unsigned *pos,
 			bool *cut)
@@ -135,6 +136,7 @@ static int find_exp_cap(const struct cfg *c, unsigned list, unsigned *pos,
 
 	*pos = 0;
 	*cut = false;
+	/* At most 48 steps: each visits a new dword of 0x40..0xff. */
 	while (p) {
 		unsigned id;
 
@@ -152,26 +154,25 @@ static int find_exp_cap(const struct cfg *c, unsigned list, unsigned *pos,
 		}
 		seen[p / 4] = 1;
 		if (p + 2 > end) {
-			/* p < 256 always: only a short read gets here. */
+			/* p <= 0xfc: only a short read gets here. */
 			*cut = true;
 			return 0;
 		}
 		id = c->b[p + PCI_CAP_LIST_ID];
 		if (id == 0xff)		/* the kernel stops here too */
 			return 0;
-		if (id == PCI_CAP_ID_EXP) {
+		if (id == PCI_CAP_ID_EXP && !*pos) {
 			if (p + EXP_CAP_NEED > end) {
-				if (!full) {
-					*cut = true;
-					return 0;
+				if (full) {
+					pdma__err(c->err,
+						  "%s: malformed capability list: the PCI Express capability at 0x%02x runs past the 256-byte standard space",
+						  c->what, p);
+					return -EINVAL;
 				}
-				pdma__err(c->err,
-					  "%s: malformed capability list: the PCI Express capability at 0x%02x runs past the 256-byte standard space",
-					  c->what, p);
-				return -EINVAL;
+				*cut = true;
+				return 0;
 			}
 			*pos = p;
-			return 0;
 		}
 		from = p + PCI_CAP_LIST_NEXT;
 		p = c->b[from] & ~3u;
@@ -180,7 +181,8 @@ static int find_exp_cap(const struct cfg *c, unsigned list, unsigned *pos,
 }
 
 /*
- * Walk the extended capability list (from 0x100) for ACS.  The caller has
+ * Walk the whole extended capability list (from 0x100), checking every
+ * link, and note the first ACS capability in *@pos, or 0.  The caller has
  * checked that all 4096 bytes are there.
  */
 static int find_acs_cap(const struct cfg *c, unsigned *pos)
@@ -189,6 +191,7 @@ static int find_acs_cap(const struct cfg *c, unsigned *pos)
 	unsigned p = CFG_STD_SIZE, from = 0;
 
 	*pos = 0;
+	/* At most 960 steps: each visits a new dword of 0x100..0xfff. */
 	while (p) {
 		uint32_t h;
 
@@ -209,7 +212,7 @@ static int find_acs_cap(const struct cfg *c, unsigned *pos)
 		/* No extended capabilities at all, or space not implemented. */
 		if (h == 0 || h == 0xffffffffu)
 			return 0;
-		if (EXT_CAP_ID(h) == PCI_EXT_CAP_ID_ACS) {
+		if (EXT_CAP_ID(h) == PCI_EXT_CAP_ID_ACS && !*pos) {
 			if (p + ACS_CAP_NEED > CFG_EXT_SIZE) {
 				pdma__err(c->err,
 					  "%s: malformed extended capability list: the ACS capability at 0x%03x runs past the 4096-byte space",
@@ -217,7 +220,6 @@ static int find_acs_cap(const struct cfg *c, unsigned *pos)
 				return -EINVAL;
 			}
 			*pos = p;
-			return 0;
 		}
 		from = p;
 		p = EXT_CAP_NEXT(h);

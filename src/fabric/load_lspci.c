@@ -58,6 +58,7 @@ struct lspci_parser {
 	int nr_funcs;
 	int nr_short;		/* fewer than 256 bytes */
 	int nr_no_ext;		/* PCIe with fewer than 4096 bytes */
+	int nr_warnings;	/* lines of lspci's own warnings */
 	char first_short[16], first_no_ext[16];
 };
 
@@ -400,6 +401,15 @@ static int parse_line(struct lspci_parser *p, const char *s, size_t n)
 		n--;
 	if (!n)
 		return finish_dev(p);
+	if (n > 7 && !memcmp(s, "lspci: ", 7)) {
+		/* lspci's own warnings, when stderr went into the file too */
+		if (!p->nr_warnings++)
+			return pdma_fabric_add_note(p->fab,
+						    "%s:%d: %.*s",
+						    p->name, p->line,
+						    (int)(n > 200 ? 200 : n), s);
+		return 0;
+	}
 	if (s[0] == '\t') {
 		/* lspci -v/-k detail lines: before the hex of a block only. */
 		if (!p->in_dev)
