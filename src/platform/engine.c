@@ -179,7 +179,16 @@ int pdma_fabric_copy(struct pdma_platform *plat, int initiator, uint64_t dst,
 			return ret;
 		}
 		n = rs.len < rd.len ? rs.len : rd.len;
-		memmove(target_mem(plat, &rd), target_mem(plat, &rs), n);
+		{
+			char *d = target_mem(plat, &rd);
+			const char *sp = target_mem(plat, &rs);
+
+			/* memmove only when the two ranges really overlap. */
+			if (d + n <= sp || sp + n <= d)
+				memcpy(d, sp, n);
+			else
+				memmove(d, sp, n);
+		}
 		close_segment(&rd, gd, n);
 		close_segment(&rs, gs, n);
 		account(plat, initiator, &rs, false, n);
