@@ -115,6 +115,15 @@ int pdma_platform_bar(const struct pdma_platform *plat, int func, int bar,
 void pdma_platform_ram(const struct pdma_platform *plat, uint64_t *phys,
 		       uint64_t *size, void **mem, int *fd);
 
+/**
+ * pdma_platform_find() - which memory BAR holds CPU physical address @cpu.
+ * @func, @bar, @off: set to its function, BAR number and the offset in it.
+ *
+ * Return: 0, or -ENOENT if no BAR holds @cpu (RAM, or nothing).
+ */
+int pdma_platform_find(const struct pdma_platform *plat, uint64_t cpu,
+		       int *func, int *bar, uint64_t *off);
+
 /** pdma_platform_bus_offset() - bus = CPU + this, for host bridge @hb. */
 uint64_t pdma_platform_bus_offset(const struct pdma_platform *plat, int hb);
 
@@ -254,10 +263,13 @@ int pdma_fabric_copy(struct pdma_platform *plat, int initiator, uint64_t dst,
 
 /* ---- accounting and faults ---------------------------------------------- */
 
+#ifndef PDMA_LINK_DIR_DEFINED	/* also in <peerdma/link.h> */
+#define PDMA_LINK_DIR_DEFINED
 enum pdma_link_dir {
 	PDMA_LINK_UP = 0,	/* toward the root complex */
 	PDMA_LINK_DOWN = 1,	/* away from it */
 };
+#endif
 
 /**
  * pdma_platform_link_bytes() - data bytes that crossed the link between

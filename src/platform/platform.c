@@ -179,6 +179,19 @@ void pdma_platform_ram(const struct pdma_platform *plat, uint64_t *phys,
 		*fd = plat->ram_fd;
 }
 
+int pdma_platform_find(const struct pdma_platform *plat, uint64_t cpu,
+		       int *func, int *bar, uint64_t *off)
+{
+	const struct plat_bar *b = pdma__addrmap_find_cpu(plat, cpu);
+
+	if (!b)
+		return -ENOENT;
+	*func = b->func;
+	*bar = b->bar;
+	*off = cpu - b->cpu;
+	return 0;
+}
+
 uint64_t pdma_platform_bus_offset(const struct pdma_platform *plat, int hb)
 {
 	if (hb < 0 || hb >= plat->fab->nr_hbs)
