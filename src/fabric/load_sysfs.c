@@ -55,8 +55,7 @@ static int attr_line(struct pdma__sysfs_loader *l, int i, const char *leaf,
 	case 0:
 		return 0;
 	case -ENOENT:
-		pdma__err(l->err, "%s: missing (every PCI function has one)",
-			  path);
+		pdma__err(l->err, "%s: missing", path);
 		return -EINVAL;
 	case -EFBIG:
 		pdma__err(l->err, "%s: too long for a sysfs attribute", path);
