@@ -314,7 +314,7 @@ int pdma_verdict_explain(struct pdma_fabric *fab, int provider, int client,
 
 			acs_bits(fab->funcs[o].info.acs_ctrl, bits, sizeof(bits));
 			add_reason(v, PDMA_RULE_ACS_REDIRECT, o, PDMA_NONE,
-				   "ACS redirect (%s ) is set on %s (%s, %s), where the path %s: requests are sent up to the root complex",
+				   "ACS redirect (%s) is set on %s (%s, %s), where the path %s: requests are sent up to the root complex",
 				   bits + 1, bdf(fab, o, b1),
 				   fab->funcs[o].info.label,
 				   pdma_role_name(fab->funcs[o].info.role),
