@@ -62,8 +62,8 @@ static void expect_mem(const char *name, const char *buf, size_t len,
 	expect_mem(name, text, sizeof(text) - 1, line, reason)
 
 /* The header of d1's host bridge, 64 bytes. */
-#define HB "00:00.0 Host bridge: Intel Corporation 82G33/G31/P35/P31\n" \
-	   "00: 86 80 c0 29 03 01 00 00 00 00 00 06 00 00 00 00\n"   \
+#define HB "00:00.0 Host bridge: Intel Corporation 82G33/G31/P35/P31\n" HB_HEX
+#define HB_HEX "00: 86 80 c0 29 03 01 00 00 00 00 00 06 00 00 00 00\n"   \
 	   "10: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"   \
 	   "20: 00 00 00 00 00 00 00 00 00 00 00 00 f4 1a 00 11\n"   \
 	   "30: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
@@ -162,6 +162,10 @@ static void check_mem(void)
 		   "PCI domain 10000 is above ffff");
 	EXPECT_MEM("huge-domain", "123456789:00:00.0 x\n", 1,
 		   "bad PCI domain '123456789'");
+	/* The very last address of the last domain is a function too. */
+	EXPECT_MEM("last-address",
+		   "ffff:ff:1f.7 x\n" HB_HEX "\nffff:ff:1f.7 x\n" HB_HEX, 7,
+		   "duplicate device: ffff:ff:1f.7 appears again (first at line 1)");
 	EXPECT_MEM("bad-fn", "00:00.8 x\n", 1, "bad address 00:00.8");
 	EXPECT_MEM("glued", "00:00.0x\n", 1, "not lspci -x output");
 	EXPECT_MEM("lspci-t", "-[0000:00]-+-00.0\n", 1, "not lspci -x output");

@@ -27,7 +27,7 @@
 
 /* Functions seen so far, for duplicates: open addressing on the address. */
 struct seen_tab {
-	uint32_t *key;		/* domain << 16 | bus << 8 | devfn, +1 */
+	uint64_t *key;		/* the key + 1: 0 marks an empty slot */
 	int *line;
 	size_t cap, used;
 };
@@ -77,8 +77,10 @@ static char *bdf_short(const struct pdma_func_info *fi, char *buf, size_t len)
 	return buf;
 }
 
-static size_t hash32(uint32_t k)
+static size_t hash_key(uint64_t k64)
 {
+	uint32_t k = (uint32_t)k64 ^ (uint32_t)(k64 >> 32);
+
 	k ^= k >> 16;
 	k *= 0x7feb352dU;
 	k ^= k >> 15;
@@ -91,14 +93,14 @@ static size_t hash32(uint32_t k)
  * Record @key at @line.  Return: 0, the earlier line (> 0) when @key was
  * there already, or -ENOMEM.
  */
-static int seen_add(struct seen_tab *t, uint32_t key, int line)
+static int seen_add(struct seen_tab *t, uint64_t key, int line)
 {
 	size_t i;
 
-	key++;			/* 0 marks an empty slot */
+	key++;
 	if (2 * (t->used + 1) > t->cap) {
 		size_t ncap = t->cap ? 2 * t->cap : 64;
-		uint32_t *nkey = calloc(ncap, sizeof(*nkey));
+		uint64_t *nkey = calloc(ncap, sizeof(*nkey));
 		int *nline = calloc(ncap, sizeof(*nline));
 
 		if (!nkey || !nline) {
@@ -109,7 +111,7 @@ static int seen_add(struct seen_tab *t, uint32_t key, int line)
 		for (size_t j = 0; j < t->cap; j++) {
 			if (!t->key[j])
 				continue;
-			i = hash32(t->key[j]) & (ncap - 1);
+			i = hash_key(t->key[j]) & (ncap - 1);
 			while (nkey[i])
 				i = (i + 1) & (ncap - 1);
 			nkey[i] = t->key[j];
@@ -121,7 +123,7 @@ static int seen_add(struct seen_tab *t, uint32_t key, int line)
 		t->line = nline;
 		t->cap = ncap;
 	}
-	i = hash32(key) & (t->cap - 1);
+	i = hash_key(key) & (t->cap - 1);
 	while (t->key[i]) {
 		if (t->key[i] == key)
 			return t->line[i];
