@@ -465,6 +465,28 @@ static void check_cpu(void)
 	pdma_fabric_destroy(fab);
 }
 
+/* "-" reads standard input, and says so. */
+static void check_stdin(void)
+{
+	struct pdma_cpu_override cpu = fixture_cpu("d3-iommu-acs-cleared");
+	struct pdma_fabric *fab;
+	struct pdma_error err;
+	char path[512];
+
+	fixture_path(path, sizeof(path), "d3-iommu-acs-cleared",
+		     "lspci-xxxx.txt");
+	REQUIRE(freopen(path, "r", stdin));
+	REQUIRE(pdma_load_lspci("-", &cpu, &fab, &err) == 0);
+	CHECK_STR(pdma_fabric_platform(fab)->source, "lspci dump <stdin>");
+	CHECK_EQ_INT(compare_matrix(fab, "d3-iommu-acs-cleared"),
+		     nr_endpoints(fab) * nr_endpoints(fab));
+	pdma_fabric_destroy(fab);
+	/* and a NULL path is an error, not a crash */
+	fab = (struct pdma_fabric *)&fab;
+	CHECK_EQ_INT(pdma_load_lspci(NULL, &cpu, &fab, &err), -EINVAL);
+	CHECK(fab == NULL);
+}
+
 int main(void)
 {
 	char path[512];
@@ -477,5 +499,6 @@ int main(void)
 	check_trees();
 	check_variants();
 	check_cpu();
+	check_stdin();
 	return harness_exit();
 }

@@ -130,7 +130,7 @@ err_report:
 int pdma_load_lspci(const char *path, const struct pdma_cpu_override *cpu,
 		    struct pdma_fabric **out, struct pdma_error *err)
 {
-	bool is_stdin = !strcmp(path, "-");
+	bool is_stdin = path && !strcmp(path, "-");
 	const char *name = is_stdin ? "<stdin>" : path;
 	size_t len = 0, cap = 1 << 16;
 	char *buf, *nbuf;
@@ -138,6 +138,10 @@ int pdma_load_lspci(const char *path, const struct pdma_cpu_override *cpu,
 	int ret;
 
 	*out = NULL;
+	if (!path) {
+		pdma__err(err, "lspci dump: no file given");
+		return -EINVAL;
+	}
 	f = is_stdin ? stdin : fopen(path, "re");
 	if (!f) {
 		ret = -errno;
@@ -168,6 +172,7 @@ int pdma_load_lspci(const char *path, const struct pdma_cpu_override *cpu,
 			}
 			buf = nbuf;
 		}
+		errno = 0;
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
 		if (n)
