@@ -29,6 +29,7 @@ struct scan {
 	int nr_vmd;		/* functions in domains past 0xffff */
 	char vmd_example[64];
 	int *by_rel;		/* fn indices sorted by rel, for lookups */
+	int nr_by_rel;		/* functions in by_rel (the walk may add) */
 };
 
 static int grow(void **arr, int *cap, int need, size_t elem)
@@ -348,7 +349,7 @@ static int sorted_index(struct pdma__sysfs_tree *t,
 
 static int find_rel(struct scan *s, const char *rel)
 {
-	int lo = 0, hi = s->t->nr_fns - 1;
+	int lo = 0, hi = s->nr_by_rel - 1;
 
 	while (lo <= hi) {
 		int mid = (lo + hi) / 2;
@@ -366,9 +367,15 @@ static int find_rel(struct scan *s, const char *rel)
 
 static int rebuild_index(struct scan *s)
 {
+	int ret;
+
 	free(s->by_rel);
 	s->by_rel = NULL;
-	return sorted_index(s->t, cmp_rel, &s->by_rel);
+	s->nr_by_rel = 0;
+	ret = sorted_index(s->t, cmp_rel, &s->by_rel);
+	if (!ret)
+		s->nr_by_rel = s->t->nr_fns;
+	return ret;
 }
 
 static int check_unique(struct scan *s)
