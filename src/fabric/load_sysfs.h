@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the sysfs loader: its state, shared by load_sysfs.c (the
- * functions) and load_sysfs_platform.c (CPU, command line, IOMMU groups).
+ * Private to the sysfs loader: its state, shared by load_sysfs.c (tree
+ * checks, building), load_sysfs_func.c (one function) and
+ * load_sysfs_platform.c (CPU, command line, IOMMU groups).
  */
 #ifndef PDMA_FABRIC_LOAD_SYSFS_H
 #define PDMA_FABRIC_LOAD_SYSFS_H
 
 #include "sysfs.h"
+
+/* The most config space sysfs shows (PCIe extended configuration space). */
+#define PDMA__CFG_MAX	4096
 
 /* What the loader learned about one function directory. */
 struct pdma__sysfs_func {
@@ -28,6 +32,15 @@ struct pdma__sysfs_loader {
 	int nr_notes;
 	char **notes;
 };
+
+/**
+ * pdma__sysfs_read_func() - read function directory @i of l->t into
+ * l->fns[@i]: config space, attribute files, links, p2pmem.
+ *
+ * Return: 0, -EINVAL (with a message naming the file) for malformed
+ * content, or -errno of a failed read.
+ */
+PDMA_INTERNAL int pdma__sysfs_read_func(struct pdma__sysfs_loader *l, int i);
 
 /**
  * pdma__sysfs_read_platform() - CPU (proc/cpuinfo, or cpuinfo.txt at the

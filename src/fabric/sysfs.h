@@ -124,7 +124,6 @@ struct pdma__sysfs_fn {
 	char *rel;
 	int parent;	/* function above, or PDMA_NONE */
 	int hb;
-	int nr_children;
 	uint16_t domain;
 	uint8_t bus, dev, fn;
 };

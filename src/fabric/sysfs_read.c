@@ -325,3 +325,36 @@ int pdma__parse_bdf_name(const char *name, uint16_t *domain, uint8_t *bus,
 	*fn = (uint8_t)f;
 	return 0;
 }
+
+/* ---- the scanned tree ---------------------------------------------- */
+
+int pdma__sysfs_full(const struct pdma__sysfs_tree *t, const char *rel,
+		     const char *leaf, char *buf, size_t size)
+{
+	char tmp[PATH_MAX];
+	int ret;
+
+	ret = pdma__path_join(tmp, sizeof(tmp), t->root, rel);
+	if (ret)
+		return ret;
+	return pdma__path_join(buf, size, tmp, leaf);
+}
+
+void pdma__sysfs_tree_release(struct pdma__sysfs_tree *t)
+{
+	for (int i = 0; i < t->nr_hbs; i++)
+		free(t->hbs[i].rel);
+	free(t->hbs);
+	for (int i = 0; i < t->nr_fns; i++)
+		free(t->fns[i].rel);
+	free(t->fns);
+	for (int i = 0; i < t->nr_links; i++) {
+		free(t->links[i].name);
+		free(t->links[i].target);
+	}
+	free(t->links);
+	for (int i = 0; i < t->nr_notes; i++)
+		free(t->notes[i]);
+	free(t->notes);
+	memset(t, 0, sizeof(*t));
+}

@@ -74,37 +74,6 @@ static int tree_note(struct pdma__sysfs_tree *t, const char *fmt, ...)
 	return 0;
 }
 
-int pdma__sysfs_full(const struct pdma__sysfs_tree *t, const char *rel,
-		     const char *leaf, char *buf, size_t size)
-{
-	char tmp[PATH_MAX];
-	int ret;
-
-	ret = pdma__path_join(tmp, sizeof(tmp), t->root, rel);
-	if (ret)
-		return ret;
-	return pdma__path_join(buf, size, tmp, leaf);
-}
-
-void pdma__sysfs_tree_release(struct pdma__sysfs_tree *t)
-{
-	for (int i = 0; i < t->nr_hbs; i++)
-		free(t->hbs[i].rel);
-	free(t->hbs);
-	for (int i = 0; i < t->nr_fns; i++)
-		free(t->fns[i].rel);
-	free(t->fns);
-	for (int i = 0; i < t->nr_links; i++) {
-		free(t->links[i].name);
-		free(t->links[i].target);
-	}
-	free(t->links);
-	for (int i = 0; i < t->nr_notes; i++)
-		free(t->notes[i]);
-	free(t->notes);
-	memset(t, 0, sizeof(*t));
-}
-
 static int cmp_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -238,8 +207,6 @@ static int walk_entry(struct scan *s, const char *rel, const char *name,
 	f->dev = dev;
 	f->fn = fn;
 	idx = t->nr_fns++;
-	if (parent != PDMA_NONE)
-		t->fns[parent].nr_children++;
 	return walk(s, crel, idx, hb, depth + 1);
 }
 
