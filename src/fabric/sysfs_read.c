@@ -296,10 +296,12 @@ static bool hexfield(const char *s, size_t n, unsigned long *v)
 {
 	*v = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]))
+		int c = tolower((unsigned char)s[i]);
+
+		if (!isxdigit(c))
 			return false;
-		*v = *v * 16 + (unsigned long)(isdigit((unsigned char)s[i]) ?
-				s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10);
+		*v = *v * 16 + (unsigned long)(isdigit(c) ? c - '0' :
+					       c - 'a' + 10);
 	}
 	return true;
 }
