@@ -59,61 +59,87 @@ static void print_end(const struct pdma_fabric *fab, const char *tag, int idx)
 static void print_hop(const struct pdma_fabric *fab, const struct pdma_hop *h,
 		      int n)
 {
-	char b[32], a[32];
+	char line[256], b[32], a[32];
+	size_t len;
 
 	if (h->is_host_bridge) {
 		const struct pdma_host_bridge_info *hb =
 			pdma_fabric_host_bridge(fab, h->idx);
 
-		printf("  %2d. %-12s  %-7s %s", n, hb->name, "",
-		       "host bridge (root complex)");
-		if (hb->numa_node >= 0)
-			printf(", NUMA node %d", hb->numa_node);
-		if (hb->firmware_path[0])
-			printf(", %s", hb->firmware_path);
-		printf("\n");
+		len = (size_t)snprintf(line, sizeof(line),
+				       "  %2d. %-12s  %-7s host bridge (root complex)",
+				       n, hb->name, "");
+		if (hb->numa_node >= 0 && len < sizeof(line))
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+						", NUMA node %d", hb->numa_node);
+		if (hb->firmware_path[0] && len < sizeof(line))
+			snprintf(line + len, sizeof(line) - len, ", %s",
+				 hb->firmware_path);
+		printf("%s\n", line);
 		return;
 	}
+
 	const struct pdma_func_info *fi = pdma_fabric_func(fab, h->idx);
 
-	printf("  %2d. %s  %-7s %-17s", n, pdma_bdf_format(fi, b, sizeof(b)),
-	       fi->label, pdma_role_name(fi->role));
-	if (fi->has_acs && out_acs_redir(fi->acs_ctrl, a, sizeof(a))[0])
-		printf("  %sACS %s%s", out_c(C_RED), a, out_c(C_RESET));
-	else if (!fi->acs_known && pdma_fabric_is_bridge(fi))
-		printf("  ACS ?");
-	if (fi->link_cur.gen || fi->link_cur.width)
-		printf("  link %s", out_link(fi->link_cur, a, sizeof(a)));
-	printf("\n");
+	len = (size_t)snprintf(line, sizeof(line), "  %2d. %s  %-7s %-17s", n,
+			       pdma_bdf_format(fi, b, sizeof(b)), fi->label,
+			       pdma_role_name(fi->role));
+	if (fi->has_acs && out_acs_redir(fi->acs_ctrl, a, sizeof(a))[0] &&
+	    len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					"  ACS %s", a);
+	else if (!fi->acs_known && pdma_fabric_is_bridge(fi) &&
+		 len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					"  ACS ?");
+	if ((fi->link_cur.gen || fi->link_cur.width) && len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, "  link %s",
+			 out_link(fi->link_cur, a, sizeof(a)));
+	len = strlen(line);
+	while (len && line[len - 1] == ' ')
+		line[--len] = '\0';
+	printf("%s\n", line);
 }
 
+/* How the kernel's distance is made up. */
 static void print_distance(const struct pdma_fabric *fab,
 			   const struct pdma_verdict *v)
 {
-	char b[16];
-	int k;
+	const struct pdma_func_info *pf = pdma_fabric_func(fab, v->provider);
+	const struct pdma_func_info *cf = pdma_fabric_func(fab, v->client);
+	const struct pdma_func_info *anc = v->ancestor >= 0 ?
+		pdma_fabric_func(fab, v->ancestor) : NULL;
+	char how[160] = "", b[16];
+	int a, c;
 
-	printf("Distance: %d", v->distance);
-	if (v->map_type == PDMA_MAP_NOT_SUPPORTED)
-		printf(" (the kernel computed %d, then rejected the pair)",
-		       v->raw_distance);
-	if (v->ancestor != PDMA_NONE && v->map_type == PDMA_MAP_BUS_ADDR &&
-	    v->provider != v->client) {
-		for (k = 0; k < v->nr_hops; k++)
-			if (!v->hops[k].is_host_bridge &&
-			    v->hops[k].idx == v->ancestor)
-				break;
-		printf(" = %d hop%s up from the provider + %d from the client to %s (%s), where the paths meet",
-		       k, k == 1 ? "" : "s", v->nr_hops - 1 - k,
-		       pdma_bdf_format(pdma_fabric_func(fab, v->ancestor), b,
-				       sizeof(b)),
-		       pdma_fabric_func(fab, v->ancestor)->label);
-	} else if (v->map_type == PDMA_MAP_THRU_HOST_BRIDGE ||
-		   (v->map_type == PDMA_MAP_NOT_SUPPORTED &&
-		    v->ancestor == PDMA_NONE)) {
-		printf(" (the depths of both ends below their root buses, added)");
+	if (v->provider == v->client) {
+		printf("Distance: 0 (the same function)\n");
+		return;
 	}
-	printf("\n");
+	if (anc) {
+		/* hops from each end up to the bridge where the paths meet */
+		a = pf->depth - anc->depth;
+		c = cf->depth - anc->depth;
+		snprintf(how, sizeof(how),
+			 "%d hop%s up from the provider + %d from the client to %s (%s), where the paths meet",
+			 a, a == 1 ? "" : "s", c, pdma_bdf_format(anc, b, sizeof(b)),
+			 anc->label);
+	} else {
+		/* a device on a root bus has depth 1 */
+		a = pf->depth + 1;
+		c = cf->depth + 1;
+		snprintf(how, sizeof(how),
+			 "the depths of both ends below their root buses, %d + %d",
+			 a, c);
+	}
+	if (a + c != v->raw_distance)
+		how[0] = '\0';	/* not the kernel's way of counting: say nothing */
+	if (v->map_type == PDMA_MAP_NOT_SUPPORTED)
+		printf("Distance: -1 (the kernel computed %d%s%s, then rejected the pair)\n",
+		       v->raw_distance, how[0] ? " = " : "", how);
+	else
+		printf("Distance: %d%s%s\n", v->distance, how[0] ? " = " : "",
+		       how);
 }
 
 static void print_text(const struct pdma_fabric *fab,
@@ -157,7 +183,7 @@ static void print_text(const struct pdma_fabric *fab,
 		       v->map_type == PDMA_MAP_BUS_ADDR ? "none needed" :
 							   "none known");
 	if (!pf->p2pmem.present && v->provider != v->client)
-		printf("Note:     %s has no p2pmem in this source, so no driver would use it as a provider; the verdict is what the kernel computes for the pair all the same\n",
+		printf("Note:     %s publishes no p2pmem here, so the kernel's p2pmem allocator cannot hand out its memory; the verdict is what pci_p2pdma_distance() computes for the pair all the same\n",
 		       pdma_bdf_format(pf, b, sizeof(b)));
 	printf("\n");
 	out_platform(fab, stdout);

@@ -27,7 +27,7 @@ int cmd_snapshot(const struct cli *c)
 		return ret == -EEXIST || ret == -ENOTEMPTY ? EXIT_USAGE :
 							     cli_status_of(ret);
 	}
-	printf("peerdma: snapshot of %s written to %s; read it with 'peerdma topo --sysfs %s'\n",
+	printf("snapshot of %s written to %s; read it with 'peerdma topo --sysfs %s'\n",
 	       root, out, out);
 	if (geteuid() != 0 && !strcmp(root, "/"))
 		fprintf(stderr,
