@@ -6,6 +6,7 @@
 #define PEERDMA_PEERDMA_H
 
 #include <peerdma/fabric.h>
+#include <peerdma/iommu.h>
 #include <peerdma/platform.h>
 #include <peerdma/source.h>
 #include <peerdma/verdict.h>
