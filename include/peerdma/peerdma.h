@@ -5,6 +5,7 @@
 #ifndef PEERDMA_PEERDMA_H
 #define PEERDMA_PEERDMA_H
 
+#include <peerdma/dma.h>
 #include <peerdma/fabric.h>
 #include <peerdma/iommu.h>
 #include <peerdma/platform.h>

@@ -51,6 +51,7 @@ enum pdma_rule {
 	PDMA_RULE_HB_NO_ROOT_DEV,	/* no 00.0 / root port to inspect */
 	PDMA_RULE_ACS_UNKNOWN,		/* ACS could not be read */
 	PDMA_RULE_IOMMU_TRANSLATES,	/* the route goes through an IOMMU */
+	PDMA_RULE_IOMMU_BLOCKS,		/* the client's IOMMU domain blocks DMA */
 };
 
 /**

@@ -354,12 +354,25 @@ int pdma_verdict_explain(struct pdma_fabric *fab, int provider, int client,
 			hb_reason(fab, v, cf->info.host_bridge, walk.hb_c,
 				  v->fix, sizeof(v->fix));
 	}
-	if (t == PDMA_MAP_THRU_HOST_BRIDGE && cf->info.iommu_group >= 0 &&
-	    pdma_fabric_iommu_group_type(fab, cf->info.iommu_group) ==
-		    PDMA_IOMMU_DMA)
-		add_reason(v, PDMA_RULE_IOMMU_TRANSLATES, client, PDMA_NONE,
-			   "%s's DMA is translated by its IOMMU domain (group %d): the peer memory is mapped with an IOVA",
-			   bdf(fab, client, b1), cf->info.iommu_group);
+	if (t == PDMA_MAP_THRU_HOST_BRIDGE && cf->info.iommu_group >= 0) {
+		switch (pdma_fabric_iommu_group_type(fab, cf->info.iommu_group)) {
+		case PDMA_IOMMU_DMA:
+		case PDMA_IOMMU_UNMANAGED:
+			add_reason(v, PDMA_RULE_IOMMU_TRANSLATES, client,
+				   PDMA_NONE,
+				   "%s's DMA is translated by its IOMMU domain (group %d): the peer memory is mapped with an IOVA",
+				   bdf(fab, client, b1), cf->info.iommu_group);
+			break;
+		case PDMA_IOMMU_BLOCKED:
+			/* The kernel's verdict stands; the DMA API refuses. */
+			add_reason(v, PDMA_RULE_IOMMU_BLOCKS, client, PDMA_NONE,
+				   "%s's IOMMU group %d is blocked: none of its DMA passes the root complex, so this mapping fails although the kernel's map type allows it",
+				   bdf(fab, client, b1), cf->info.iommu_group);
+			break;
+		default:
+			break;
+		}
+	}
 	if (t == PDMA_MAP_THRU_HOST_BRIDGE && walk.ancestor == PDMA_NONE &&
 	    !v->fix[0])
 		snprintf(v->fix, sizeof(v->fix),

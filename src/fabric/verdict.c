@@ -291,6 +291,8 @@ const char *pdma_rule_name(enum pdma_rule r)
 		return "acs_unknown";
 	case PDMA_RULE_IOMMU_TRANSLATES:
 		return "iommu_translates";
+	case PDMA_RULE_IOMMU_BLOCKS:
+		return "iommu_blocks";
 	}
 	return "?";
 }
