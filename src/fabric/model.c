@@ -283,40 +283,79 @@ static int find_or_make_hb(struct pdma_fabric *fab, uint16_t domain,
 	return idx;
 }
 
-/* Resolve PDMA_AUTO parents from bridges' secondary bus numbers. */
+static int cmp_bridge_bus(const void *a, const void *b, void *arg)
+{
+	const struct pdma_fabric *fab = arg;
+	const struct pdma_func_info *x = &fab->funcs[*(const int *)a].info;
+	const struct pdma_func_info *y = &fab->funcs[*(const int *)b].info;
+
+	if (x->domain != y->domain)
+		return x->domain < y->domain ? -1 : 1;
+	return x->secondary_bus < y->secondary_bus ? -1 :
+	       x->secondary_bus > y->secondary_bus;
+}
+
+/*
+ * Resolve PDMA_AUTO parents from bridges' secondary bus numbers: the
+ * kernel's dev->bus->self.  Bridges are sorted by (domain, secondary bus)
+ * once, so each lookup is a binary search.
+ */
 static int resolve_parents(struct pdma_fabric *fab, struct pdma_error *err)
 {
+	int *br, nbr = 0, ret = 0;
 	char bdf[16];
 
-	for (int i = 0; i < fab->nr_funcs; i++) {
+	br = malloc(sizeof(int) * (size_t)(fab->nr_funcs + 1));
+	if (!br)
+		return -ENOMEM;
+	for (int j = 0; j < fab->nr_funcs; j++)
+		if (pdma_fabric_is_bridge(&fab->funcs[j].info) &&
+		    fab->funcs[j].info.secondary_bus)
+			br[nbr++] = j;
+	qsort_r(br, (size_t)nbr, sizeof(int), cmp_bridge_bus, fab);
+
+	for (int i = 0; i < fab->nr_funcs && !ret; i++) {
 		struct pdma_func_info *fi = &fab->funcs[i].info;
-		int parent = PDMA_NONE;
+		int lo = 0, hi = nbr - 1, found = -1;
 
 		if (fi->parent != PDMA_AUTO)
 			continue;
-		for (int j = 0; j < fab->nr_funcs; j++) {
-			const struct pdma_func_info *b = &fab->funcs[j].info;
+		while (lo <= hi) {
+			int mid = lo + (hi - lo) / 2;
+			const struct pdma_func_info *b = &fab->funcs[br[mid]].info;
 
-			if (j == i || !pdma_fabric_is_bridge(b) ||
-			    b->domain != fi->domain ||
-			    b->secondary_bus != fi->bus ||
-			    b->secondary_bus == 0)
-				continue;
-			if (parent != PDMA_NONE) {
-				pdma__err(err,
-					  "%s: two bridges (%02x:%02x.%x and %02x:%02x.%x) claim bus %02x as their secondary bus",
-					  pdma_bdf_format(fi, bdf, sizeof(bdf)),
-					  fab->funcs[parent].info.bus,
-					  fab->funcs[parent].info.dev,
-					  fab->funcs[parent].info.fn, b->bus,
-					  b->dev, b->fn, fi->bus);
-				return -EINVAL;
+			if (b->domain < fi->domain ||
+			    (b->domain == fi->domain && b->secondary_bus < fi->bus)) {
+				lo = mid + 1;
+			} else {
+				if (b->domain == fi->domain &&
+				    b->secondary_bus == fi->bus)
+					found = mid;
+				hi = mid - 1;
 			}
-			parent = j;
 		}
-		fi->parent = parent;
+		fi->parent = PDMA_NONE;
+		if (found < 0)
+			continue;
+		/* found is the first bridge on that bus; a second is an error. */
+		if (found + 1 < nbr &&
+		    !cmp_bridge_bus(&br[found], &br[found + 1], fab) &&
+		    br[found] != i && br[found + 1] != i) {
+			const struct pdma_func_info *a = &fab->funcs[br[found]].info;
+			const struct pdma_func_info *b = &fab->funcs[br[found + 1]].info;
+
+			pdma__err(err,
+				  "%s: two bridges (%02x:%02x.%x and %02x:%02x.%x) claim bus %02x as their secondary bus",
+				  pdma_bdf_format(fi, bdf, sizeof(bdf)), a->bus,
+				  a->dev, a->fn, b->bus, b->dev, b->fn, fi->bus);
+			ret = -EINVAL;
+			break;
+		}
+		if (br[found] != i)
+			fi->parent = br[found];
 	}
-	return 0;
+	free(br);
+	return ret;
 }
 
 /*
@@ -540,8 +579,9 @@ int pdma_fabric_finalize(struct pdma_fabric *fab, struct pdma_error *err)
 		}
 		fab->funcs[i].info.index = i;
 	}
-	qsort(fab->funcs, (size_t)fab->nr_funcs, sizeof(*fab->funcs),
-	      cmp_func_qsort);
+	if (fab->nr_funcs > 1)	/* funcs is NULL in an empty fabric */
+		qsort(fab->funcs, (size_t)fab->nr_funcs, sizeof(*fab->funcs),
+		      cmp_func_qsort);
 	newidx = malloc(sizeof(int) * (size_t)(fab->nr_funcs + 1));
 	if (!newidx)
 		return -ENOMEM;

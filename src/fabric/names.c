@@ -4,7 +4,9 @@
  *
  * libpci reads the database (pci.ids, several MB) on its first lookup, so
  * one handle is kept for the life of the process: names_lock serializes
- * lookups on it, since libpci's name cache is not thread-safe.
+ * lookups on it, since libpci's name cache is not thread-safe.  Names come
+ * from pci.ids only, not udev's hwdb: the same on every machine, and
+ * libpci 3.9 leaks a udev handle per hwdb miss when hwdb.bin is absent.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -60,10 +62,12 @@ void pdma__names_fill(struct pdma_fabric *fab)
 		if (fi->name[0])
 			continue;
 		v = pci_lookup_name(pacc, vbuf, sizeof(vbuf),
-				    PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS,
+				    PCI_LOOKUP_VENDOR | PCI_LOOKUP_NO_NUMBERS |
+					    PCI_LOOKUP_NO_HWDB,
 				    fi->vendor);
 		d = pci_lookup_name(pacc, dbuf, sizeof(dbuf),
-				    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+				    PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS |
+					    PCI_LOOKUP_NO_HWDB,
 				    fi->vendor, fi->device);
 		if (v && d)
 			snprintf(fi->name, sizeof(fi->name), "%.40s %.54s", v, d);
