@@ -341,6 +341,11 @@ for dir in "$kernel"/*/; do
 done
 check "the kernel fixtures are there" test "$nr_fixtures" -ge 4
 
+run matrix --lspci "$d2/lspci-xxxx.txt" --cpu amd:15
+check "lspci: the IOMMU is unknown, not off" eval 'rc_is 0 && has "$out" "IOMMU:  unknown"'
+run matrix --sysfs "$d2"
+check "sysfs: d2's IOMMU is on" eval 'rc_is 0 && has "$out" "IOMMU:  on"'
+
 run explain 0000:09:00.0 0000:09:00.1 --sysfs "$d2"
 check "d2: explain 09:00.0 -> 09:00.1 names the ACS fix" eval 'rc_is 0 && has "$out" "NOT_SUPPORTED" && has "$out" "pci=disable_acs_redir=0000:00:07.0" && has "$out" "acs_redirect"'
 by_bdf=$out

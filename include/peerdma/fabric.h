@@ -229,6 +229,8 @@ struct pdma_host_bridge_info {
  * @cpu_model:    "model name", "" when unknown.
  * @cpu_source:   where the CPU came from ("/proc/cpuinfo", "--cpu amd:23").
  * @iommu:        an IOMMU translates DMA for at least one group.
+ * @iommu_unknown: the source cannot tell (an lspci dump): @iommu is false
+ *                only for want of knowing.
  * @cmdline:      the kernel command line, "" when unknown.
  * @source:       what the fabric was read from, for people.
  */
@@ -238,6 +240,7 @@ struct pdma_platform_info {
 	char cpu_model[64];
 	char cpu_source[96];
 	bool iommu;
+	bool iommu_unknown;
 	char cmdline[512];
 	char source[256];
 };

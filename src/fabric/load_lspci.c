@@ -31,6 +31,7 @@ static void set_platform(struct pdma_fabric *fab, const char *name,
 
 	memset(&pi, 0, sizeof(pi));
 	pi.cpu_family = -1;
+	pi.iommu_unknown = true;
 	snprintf(pi.source, sizeof(pi.source), "lspci dump %s", name);
 	if (cpu && cpu->set) {
 		pi.cpu_vendor = cpu->vendor;

@@ -160,7 +160,8 @@ void out_platform(const struct pdma_fabric *fab, FILE *f)
 	if (pi->cpu_model[0])
 		fprintf(f, ", %s", pi->cpu_model);
 	fprintf(f, " (from %s)\n", pi->cpu_source[0] ? pi->cpu_source : "?");
-	fprintf(f, "IOMMU:  %s\n", pi->iommu ? "on (translates DMA)" : "off");
+	fprintf(f, "IOMMU:  %s\n", pi->iommu ? "on (translates DMA)" :
+		pi->iommu_unknown ? "unknown (the source does not say)" : "off");
 	if (pi->cmdline[0])
 		fprintf(f, "Kernel command line: %s\n", pi->cmdline);
 	fprintf(f, "Source: %s\n", pi->source[0] ? pi->source : "?");

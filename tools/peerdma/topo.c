@@ -300,7 +300,8 @@ static int print_json(const struct pdma_fabric *fab)
 	out_json_set(root, "rules",
 		     json_string(pdma_rules_name(pdma_fabric_rules(fab))));
 	out_json_set(root, "cpu", out_json_cpu(fab));
-	out_json_set(root, "iommu", json_boolean(pi->iommu));
+	out_json_set(root, "iommu", pi->iommu_unknown && !pi->iommu ?
+		     json_null() : json_boolean(pi->iommu));
 	out_json_set(root, "cmdline", out_jstr(pi->cmdline));
 	out_json_set(root, "source", out_jstr(pi->source));
 	out_json_set(root, "notes", out_json_notes(fab));
