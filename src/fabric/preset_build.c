@@ -9,8 +9,9 @@
  * pci_device_group() follows: a function shares the group of the highest
  * bridge below which requests are not isolated by ACS (SV, RR, CR and UF
  * enabled on every port up to the root), and functions of one
- * multifunction device without ACS share a group.  On the kernel fixture
- * d2 that rule gives exactly the groups the kernel made.
+ * multifunction device without ACS share a group (the kernel marks every
+ * function of such a slot multifunction).  On the kernel fixtures d2 and
+ * d3 that rule gives exactly the groups the kernel made.
  */
 #include <errno.h>
 #include <stdio.h>
