@@ -8,6 +8,7 @@
 #include <peerdma/dma.h>
 #include <peerdma/fabric.h>
 #include <peerdma/iommu.h>
+#include <peerdma/link.h>
 #include <peerdma/platform.h>
 #include <peerdma/source.h>
 #include <peerdma/verdict.h>
