@@ -9,6 +9,7 @@
 #include <peerdma/fabric.h>
 #include <peerdma/iommu.h>
 #include <peerdma/link.h>
+#include <peerdma/mem.h>
 #include <peerdma/platform.h>
 #include <peerdma/source.h>
 #include <peerdma/verdict.h>
