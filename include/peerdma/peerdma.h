@@ -12,6 +12,7 @@
 #include <peerdma/mem.h>
 #include <peerdma/platform.h>
 #include <peerdma/source.h>
+#include <peerdma/syncfd.h>
 #include <peerdma/verdict.h>
 
 #ifdef __cplusplus
