@@ -11,6 +11,7 @@
 #include <peerdma/link.h>
 #include <peerdma/mem.h>
 #include <peerdma/platform.h>
+#include <peerdma/resv.h>
 #include <peerdma/source.h>
 #include <peerdma/syncfd.h>
 #include <peerdma/verdict.h>
