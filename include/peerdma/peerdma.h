@@ -7,6 +7,7 @@
 
 #include <peerdma/dma.h>
 #include <peerdma/fabric.h>
+#include <peerdma/fence.h>
 #include <peerdma/iommu.h>
 #include <peerdma/link.h>
 #include <peerdma/mem.h>
