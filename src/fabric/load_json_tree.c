@@ -217,9 +217,9 @@ static int check_buses(struct pdma_jctx *c)
 
 	if (!use)
 		return -ENOMEM;
-	for (int h = 0; h < c->nr_hbs; h++)
-		use[n++] = (struct bus_use){ (uint32_t)c->hbs[h].info.domain << 8 |
-					     c->hbs[h].info.bus, -1 - h, n };
+	for (int h = 0; h < c->nr_hbs; h++, n++)
+		use[n] = (struct bus_use){ (uint32_t)c->hbs[h].info.domain << 8 |
+					   c->hbs[h].info.bus, -1 - h, n };
 	for (int i = 0; i < c->nr_nodes; i++) {
 		const struct pdma_func_info *fi = &c->nodes[i].fi;
 		const struct pdma_jnode *p;
@@ -235,13 +235,14 @@ static int check_buses(struct pdma_jctx *c)
 		if (p && p->fi.secondary_bus &&
 		    (fi->secondary_bus <= p->fi.secondary_bus ||
 		     fi->subordinate_bus > p->fi.subordinate_bus)) {
-			ret = fail_node(c, i, "bus range %02x-%02x is not inside its bridge's range %02x-%02x (above its secondary bus)",
+			ret = fail_node(c, i, "bus range %02x-%02x does not lie inside its bridge's range %02x-%02x, above the bridge's secondary bus",
 					fi->secondary_bus, fi->subordinate_bus,
 					p->fi.secondary_bus, p->fi.subordinate_bus);
 			goto out;
 		}
-		use[n++] = (struct bus_use){ (uint32_t)fi->domain << 8 |
-					     fi->secondary_bus, i, n };
+		use[n] = (struct bus_use){ (uint32_t)fi->domain << 8 |
+					   fi->secondary_bus, i, n };
+		n++;
 	}
 	/* Ties keep file order: the later of two is reported. */
 	qsort(use, (size_t)n, sizeof(*use), cmp_use);
@@ -261,10 +262,11 @@ static int check_buses(struct pdma_jctx *c)
 			ret = pdma__jfail(c, "host bridge bus %02x is declared twice",
 					  use[i].key & 0xff);
 		else
-			ret = fail_node(c, b, "secondary bus %02x is already taken by %s at %s; give \"secondary_bus\" explicitly",
+			ret = fail_node(c, b, "secondary bus %02x is already taken by %s at %s%s",
 					use[i].key & 0xff,
 					a < 0 ? "the root bus of the host bridge" : "the bridge",
-					other);
+					other, c->nodes[b].has_sec ? "" :
+					"; give \"secondary_bus\" explicitly");
 		goto out;
 	}
 out:
