@@ -187,12 +187,28 @@ static void test_acs_and_amd(void)
 }
 
 static int revoked;
-static int guard_begin(void *ctx, uint64_t off, uint64_t len)
+static int guard_calls, guard_released;
+
+static int guard_begin(void *ctx, uint64_t off, uint64_t len, void **cookie)
 {
 	(void)ctx;
 	(void)off;
 	(void)len;
+	*cookie = &guard_calls;
 	return revoked ? -ENODEV : 0;
+}
+
+static void guard_end(void *ctx, void *cookie)
+{
+	(void)ctx;
+	if (cookie == &guard_calls)
+		guard_calls++;
+}
+
+static void guard_release(void *ctx)
+{
+	(void)ctx;
+	guard_released++;
 }
 
 static void test_guard(void)
@@ -200,7 +216,7 @@ static void test_guard(void)
 	struct pdma_fabric *fab = build(0, PDMA_CPU_INTEL, 6);
 	struct pdma_platform *plat = plat_of(fab, false);
 	int a = tb_idx(fab, "03:00.0"), b = tb_idx(fab, "04:00.0");
-	struct pdma_bar_guard g = { guard_begin, NULL, NULL };
+	struct pdma_bar_guard g = { guard_begin, guard_end, guard_release, NULL };
 	struct pdma_bar_map bar;
 	char buf[64] = { 1 };
 
@@ -208,9 +224,11 @@ static void test_guard(void)
 	CHECK_EQ_INT(pdma_platform_set_bar_guard(plat, a, 2, &g), 0);
 	CHECK_EQ_INT(pdma_fabric_dma(plat, b, bar.bus_addr, buf, 64,
 				     PDMA_DMA_WRITE), 0);
+	CHECK_EQ_INT(guard_calls, 1);	/* end saw begin's cookie */
 	revoked = 1;
 	CHECK_EQ_INT(pdma_fabric_dma(plat, b, bar.bus_addr, buf, 64,
 				     PDMA_DMA_WRITE), -ENODEV);
+	CHECK_EQ_INT(guard_calls, 1);	/* a refused begin has no end */
 	CHECK_EQ_INT(pdma_platform_set_bar_guard(plat, a, 4, &g), -ENOENT);
 	/* Device-to-device copy: A's BAR0 into its BAR2, by B's engine. */
 	revoked = 0;
@@ -223,7 +241,11 @@ static void test_guard(void)
 					      b0.bus_addr, 512), 0);
 		CHECK(((unsigned char *)bar.mem)[1024 + 511] == 0x77);
 	}
+	/* Replacing a guard releases the old one; so does destroy. */
+	CHECK_EQ_INT(pdma_platform_set_bar_guard(plat, a, 2, &g), 0);
+	CHECK_EQ_INT(guard_released, 1);
 	pdma_platform_destroy(plat);
+	CHECK_EQ_INT(guard_released, 2);
 	pdma_fabric_destroy(fab);
 }
 

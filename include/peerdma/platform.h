@@ -109,6 +109,28 @@ int pdma_platform_bar(const struct pdma_platform *plat, int func, int bar,
 		      struct pdma_bar_map *out);
 
 /**
+ * pdma_platform_bar_region() - the memory region backing a BAR (to hand
+ * its fd to another process, or to a p2pmem provider).  Borrowed.
+ * Return: NULL for a missing BAR.
+ */
+struct pdma_region *pdma_platform_bar_region(const struct pdma_platform *plat,
+					     int func, int bar);
+
+/**
+ * pdma_platform_p2pmem_provider() - a p2pmem provider for BAR @bar of
+ * @func, on the platform's memory for that BAR, guarded: once the provider
+ * is removed (pdma_p2pmem_remove()), DMA into any part of the BAR fails with
+ * -ENODEV, and until then a DMA into an allocation pins it for the
+ * transfer.  The caller adds resources and publishes as a driver would.
+ * @out: receives the provider with the caller's reference.
+ *
+ * Return: 0, -ENOENT for a missing BAR, -ENOMEM.
+ */
+struct pdma_p2pmem_provider;
+int pdma_platform_p2pmem_provider(struct pdma_platform *plat, int func,
+				  int bar, struct pdma_p2pmem_provider **out);
+
+/**
  * pdma_platform_ram() - the RAM region: CPU physical base, size, backing
  * and its memfd.  DMA addresses of RAM equal CPU physical addresses.
  */
@@ -160,18 +182,26 @@ void pdma_platform_set_iommu(struct pdma_platform *plat,
 /**
  * struct pdma_bar_guard - lets the owner of BAR memory (p2pmem, a dma-buf
  * exporter) refuse access to revoked ranges.
- * @begin: called before bytes move in [@off, @off + @len) of the BAR;
- *         return 0 to allow (then @end follows), -ENODEV if revoked.
- * @end:   called after they moved.
+ * @begin:   called before bytes move in [@off, @off + @len) of the BAR;
+ *           return 0 to allow (then @end follows, with *@cookie), or a
+ *           negative errno (-ENODEV: revoked) to refuse.
+ * @end:     called after they moved.  Optional.
+ * @release: called once when the guard is replaced or removed, or the
+ *           platform destroyed, to let go of @ctx.  Optional.
+ * @ctx:     passed to each.
+ *
+ * Called without platform locks held, from any thread doing DMA.
  */
 struct pdma_bar_guard {
-	int (*begin)(void *ctx, uint64_t off, uint64_t len);
-	void (*end)(void *ctx, uint64_t off, uint64_t len);
+	int (*begin)(void *ctx, uint64_t off, uint64_t len, void **cookie);
+	void (*end)(void *ctx, void *cookie);
+	void (*release)(void *ctx);
 	void *ctx;
 };
 
 /**
  * pdma_platform_set_bar_guard() - install (or with NULL, remove) a guard.
+ * The previous guard, if any, is released.  Not while DMA may run.
  * Return: 0 or -ENOENT for a missing BAR.
  */
 int pdma_platform_set_bar_guard(struct pdma_platform *plat, int func, int bar,

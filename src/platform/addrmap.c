@@ -235,7 +235,6 @@ int pdma__addrmap_build(struct pdma_platform *plat, struct pdma_error *err)
 			pb->size = pow2_roundup(fi->bars[b].size);
 			pb->cpu = fi->bars[b].addr;
 			pb->prefetch = fi->bars[b].flags & PDMA_BAR_PREFETCH;
-			pb->fd = -1;
 			plat->funcs[i].bars[b] = plat->nr_bars++;
 		}
 	}

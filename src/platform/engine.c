@@ -98,31 +98,37 @@ static void account(struct pdma_platform *plat, int ini,
 	    n);
 }
 
+/* A segment being moved: its route, and the guard it holds open. */
+struct segment {
+	struct pdma_route r;
+	const struct pdma_bar_guard *g;
+	void *cookie;
+};
+
 /* Resolve one segment and open its guard; on failure record the fault. */
 static int open_segment(struct pdma_platform *plat, int ini, uint64_t addr,
-			uint64_t len, bool write, struct pdma_route *r,
-			const struct pdma_bar_guard **g)
+			uint64_t len, bool write, struct segment *s)
 {
-	int ret = pdma_platform_resolve(plat, ini, addr, len, write, r);
+	int ret = pdma_platform_resolve(plat, ini, addr, len, write, &s->r);
 
-	*g = NULL;
+	s->g = NULL;
+	s->cookie = NULL;
 	if (ret)
 		return ret;
-	if (r->status != PDMA_TLP_OK)
-		return fail(plat, ini, addr, write, r, r->status);
-	*g = guard_of(plat, r);
-	if (*g && (*g)->begin((*g)->ctx, r->offset, r->len)) {
-		*g = NULL;
-		return fail(plat, ini, addr, write, r, PDMA_TLP_REVOKED);
+	if (s->r.status != PDMA_TLP_OK)
+		return fail(plat, ini, addr, write, &s->r, s->r.status);
+	s->g = guard_of(plat, &s->r);
+	if (s->g && s->g->begin(s->g->ctx, s->r.offset, s->r.len, &s->cookie)) {
+		s->g = NULL;
+		return fail(plat, ini, addr, write, &s->r, PDMA_TLP_REVOKED);
 	}
 	return 0;
 }
 
-static void close_segment(const struct pdma_route *r,
-			  const struct pdma_bar_guard *g, uint64_t len)
+static void close_segment(const struct segment *s)
 {
-	if (g && g->end)
-		g->end(g->ctx, r->offset, len);
+	if (s->g && s->g->end)
+		s->g->end(s->g->ctx, s->cookie);
 }
 
 int pdma_fabric_dma(struct pdma_platform *plat, int initiator, uint64_t addr,
@@ -135,21 +141,20 @@ int pdma_fabric_dma(struct pdma_platform *plat, int initiator, uint64_t addr,
 	    initiator < 0 || initiator >= plat->fab->nr_funcs)
 		return -EINVAL;
 	while (len) {
-		const struct pdma_bar_guard *g;
-		struct pdma_route r;
+		struct segment sg;
 		uint64_t n;
 		int ret;
 
-		ret = open_segment(plat, initiator, addr, len, write, &r, &g);
+		ret = open_segment(plat, initiator, addr, len, write, &sg);
 		if (ret)
 			return ret;
-		n = r.len;
+		n = sg.r.len;
 		if (write)
-			memcpy(target_mem(plat, &r), p, n);
+			memcpy(target_mem(plat, &sg.r), p, n);
 		else
-			memcpy(p, target_mem(plat, &r), n);
-		close_segment(&r, g, n);
-		account(plat, initiator, &r, write, n);
+			memcpy(p, target_mem(plat, &sg.r), n);
+		close_segment(&sg);
+		account(plat, initiator, &sg.r, write, n);
 		atomic_fetch_add_explicit(&plat->transactions, 1,
 					  memory_order_relaxed);
 		addr += n;
@@ -165,34 +170,32 @@ int pdma_fabric_copy(struct pdma_platform *plat, int initiator, uint64_t dst,
 	if (!len || initiator < 0 || initiator >= plat->fab->nr_funcs)
 		return -EINVAL;
 	while (len) {
-		const struct pdma_bar_guard *gs, *gd;
-		struct pdma_route rs, rd;
+		struct segment ss, sd;
+		const char *sp;
 		uint64_t n;
+		char *d;
 		int ret;
 
-		ret = open_segment(plat, initiator, src, len, false, &rs, &gs);
+		ret = open_segment(plat, initiator, src, len, false, &ss);
 		if (ret)
 			return ret;
-		ret = open_segment(plat, initiator, dst, len, true, &rd, &gd);
+		ret = open_segment(plat, initiator, dst, len, true, &sd);
 		if (ret) {
-			close_segment(&rs, gs, 0);
+			close_segment(&ss);
 			return ret;
 		}
-		n = rs.len < rd.len ? rs.len : rd.len;
-		{
-			char *d = target_mem(plat, &rd);
-			const char *sp = target_mem(plat, &rs);
-
-			/* memmove only when the two ranges really overlap. */
-			if (d + n <= sp || sp + n <= d)
-				memcpy(d, sp, n);
-			else
-				memmove(d, sp, n);
-		}
-		close_segment(&rd, gd, n);
-		close_segment(&rs, gs, n);
-		account(plat, initiator, &rs, false, n);
-		account(plat, initiator, &rd, true, n);
+		n = ss.r.len < sd.r.len ? ss.r.len : sd.r.len;
+		d = target_mem(plat, &sd.r);
+		sp = target_mem(plat, &ss.r);
+		/* memmove only when the two ranges really overlap. */
+		if (d + n <= sp || sp + n <= d)
+			memcpy(d, sp, n);
+		else
+			memmove(d, sp, n);
+		close_segment(&sd);
+		close_segment(&ss);
+		account(plat, initiator, &ss.r, false, n);
+		account(plat, initiator, &sd.r, true, n);
 		atomic_fetch_add_explicit(&plat->transactions, 2,
 					  memory_order_relaxed);
 		dst += n;

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "platform_internal.h"
 
@@ -19,42 +17,6 @@ void pdma_platform_opts_init(struct pdma_platform_opts *o)
 	o->size = sizeof(*o);
 	o->ram_bytes = 64ULL << 20;
 	o->keep_source_bars = true;
-}
-
-/* Shared memory a later daemon can hand out: memfd, MAP_SHARED, sparse. */
-static int backing_create(const char *name, uint64_t size, void **mem, int *fd)
-{
-	void *p;
-	int f;
-
-	f = memfd_create(name, MFD_CLOEXEC);
-	if (f < 0)
-		return -errno;
-	if (ftruncate(f, (off_t)size) < 0) {
-		int ret = -errno;
-
-		close(f);
-		return ret;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
-		 f, 0);
-	if (p == MAP_FAILED) {
-		int ret = -errno;
-
-		close(f);
-		return ret;
-	}
-	*mem = p;
-	*fd = f;
-	return 0;
-}
-
-static void backing_destroy(void *mem, uint64_t size, int fd)
-{
-	if (mem)
-		munmap(mem, size);
-	if (fd >= 0)
-		close(fd);
 }
 
 int pdma_platform_create(struct pdma_fabric *fab,
@@ -78,7 +40,6 @@ int pdma_platform_create(struct pdma_fabric *fab,
 		       opts->size < sizeof(*opts) ? opts->size : sizeof(*opts));
 	plat->opts.size = sizeof(plat->opts);
 	plat->fab = fab;
-	plat->ram_fd = -1;
 	pthread_mutex_init(&plat->fault_lock, NULL);
 	plat->ram_size = (plat->opts.ram_bytes + 4095) & ~4095ULL;
 	if (!plat->ram_size) {
@@ -96,13 +57,14 @@ int pdma_platform_create(struct pdma_fabric *fab,
 	if (ret)
 		goto err_free;
 
-	ret = backing_create("pdma-ram", plat->ram_size, &plat->ram,
-			     &plat->ram_fd);
+	/* Shared memory a later daemon can hand out: memfd, MAP_SHARED. */
+	ret = pdma_region_create("pdma-ram", plat->ram_size, &plat->ram_region);
 	if (ret) {
 		pdma__err(err, "cannot back %llu bytes of RAM: %s",
 			  (unsigned long long)plat->ram_size, strerror(-ret));
 		goto err_free;
 	}
+	plat->ram = pdma_region_base(plat->ram_region);
 	for (int k = 0; k < plat->nr_bars; k++) {
 		struct plat_bar *b = &plat->bars[k];
 		char name[40], bdf[16];
@@ -112,13 +74,14 @@ int pdma_platform_create(struct pdma_fabric *fab,
 			b->backed = plat->opts.max_bar_backing;
 		pdma_bdf_format(&fab->funcs[b->func].info, bdf, sizeof(bdf));
 		snprintf(name, sizeof(name), "pdma-%s-bar%d", bdf, b->bar);
-		ret = backing_create(name, b->backed, &b->mem, &b->fd);
+		ret = pdma_region_create(name, b->backed, &b->region);
 		if (ret) {
 			pdma__err(err, "%s: cannot back BAR %d (%llu bytes): %s",
 				  bdf, b->bar, (unsigned long long)b->backed,
 				  strerror(-ret));
 			goto err_free;
 		}
+		b->mem = pdma_region_base(b->region);
 	}
 	*out = plat;
 	return 0;
@@ -132,10 +95,14 @@ void pdma_platform_destroy(struct pdma_platform *plat)
 {
 	if (!plat)
 		return;
-	for (int k = 0; k < plat->nr_bars; k++)
-		backing_destroy(plat->bars[k].mem, plat->bars[k].backed,
-				plat->bars[k].fd);
-	backing_destroy(plat->ram, plat->ram_size, plat->ram_fd);
+	for (int k = 0; k < plat->nr_bars; k++) {
+		struct pdma_bar_guard *g = &plat->bars[k].guard;
+
+		if (g->release)
+			g->release(g->ctx);
+		pdma_region_destroy(plat->bars[k].region);
+	}
+	pdma_region_destroy(plat->ram_region);
 	pthread_mutex_destroy(&plat->fault_lock);
 	free(plat->bars);
 	free(plat->funcs);
@@ -162,7 +129,7 @@ int pdma_platform_bar(const struct pdma_platform *plat, int func, int bar,
 	out->size = b->size;
 	out->backed = b->backed;
 	out->mem = b->mem;
-	out->fd = b->fd;
+	out->fd = pdma_region_fd(b->region);
 	return 0;
 }
 
@@ -176,7 +143,16 @@ void pdma_platform_ram(const struct pdma_platform *plat, uint64_t *phys,
 	if (mem)
 		*mem = plat->ram;
 	if (fd)
-		*fd = plat->ram_fd;
+		*fd = pdma_region_fd(plat->ram_region);
+}
+
+struct pdma_region *pdma_platform_bar_region(const struct pdma_platform *plat,
+					     int func, int bar)
+{
+	if (func < 0 || func >= plat->fab->nr_funcs || bar < 0 || bar > 5 ||
+	    plat->funcs[func].bars[bar] < 0)
+		return NULL;
+	return plat->bars[plat->funcs[func].bars[bar]].region;
 }
 
 int pdma_platform_find(const struct pdma_platform *plat, uint64_t cpu,
@@ -235,6 +211,8 @@ int pdma_platform_set_bar_guard(struct pdma_platform *plat, int func, int bar,
 	    plat->funcs[func].bars[bar] < 0)
 		return -ENOENT;
 	b = &plat->bars[plat->funcs[func].bars[bar]];
+	if (b->guard.release)
+		b->guard.release(b->guard.ctx);
 	if (guard)
 		b->guard = *guard;
 	else

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <peerdma/mem.h>
 #include <peerdma/platform.h>
 
 #include "../fabric/model.h"
@@ -20,8 +21,8 @@ struct plat_bar {
 	uint64_t size;
 	uint64_t backed;
 	bool prefetch;
-	void *mem;		/* MAP_SHARED memfd mapping, NULL if unbacked */
-	int fd;
+	struct pdma_region *region;	/* the backing, NULL if unbacked */
+	void *mem;		/* its mapping */
 	struct pdma_bar_guard guard;	/* set before the platform is shared */
 };
 
@@ -45,8 +46,8 @@ struct pdma_platform {
 	struct plat_bar *bars;		/* sorted by cpu address */
 
 	uint64_t ram_phys, ram_size;
+	struct pdma_region *ram_region;
 	void *ram;
-	int ram_fd;
 
 	struct pdma_iommu_ops iommu;	/* set before sharing */
 	void *iommu_ctx;
