@@ -199,7 +199,7 @@ funcs = open(sys.argv[1]).read().split()
 d = load(sys.argv[2])
 top = {"pairs", "rules", "cpu", "source", "notes"}
 keys = {"provider", "client", "kernel_distance", "map_type", "path_class",
-        "path", "bottleneck_gbps", "reasons", "fix"}
+        "path", "bottleneck_gbps", "modeled_gbps", "reasons", "fix"}
 bad = []
 if set(d) != top:
     bad.append("top-level keys %s" % sorted(d))

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include <peerdma/fabric.h>
+#include <peerdma/link.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -293,13 +294,6 @@ int pdma_fabric_copy(struct pdma_platform *plat, int initiator, uint64_t dst,
 
 /* ---- accounting and faults ---------------------------------------------- */
 
-#ifndef PDMA_LINK_DIR_DEFINED	/* also in <peerdma/link.h> */
-#define PDMA_LINK_DIR_DEFINED
-enum pdma_link_dir {
-	PDMA_LINK_UP = 0,	/* toward the root complex */
-	PDMA_LINK_DOWN = 1,	/* away from it */
-};
-#endif
 
 /**
  * pdma_platform_link_bytes() - data bytes that crossed the link between
@@ -357,6 +351,49 @@ uint64_t pdma_platform_fault_count(const struct pdma_platform *plat);
  */
 int pdma_platform_fault_get(const struct pdma_platform *plat, int idx,
 			    struct pdma_fault *out);
+
+/* ---- the link model ---------------------------------------------------- */
+
+/**
+ * struct pdma_flow - one stream of DMA for the link model.
+ * @initiator: the function whose engine moves the data.
+ * @addr:      where it reads or writes (a bus address, IOVA, RAM address).
+ * @write:     true when the initiator writes @addr.
+ * @demand_gbps: the most it asks for; 0 for as much as it can get.
+ */
+struct pdma_flow {
+	int initiator;
+	uint64_t addr;
+	bool write;
+	double demand_gbps;
+};
+
+/**
+ * pdma_platform_model_flows() - modeled rates of flows that run at once.
+ * @p:     link overheads; NULL for the defaults (pdma_link_params_init()).
+ * @rates: receives each flow's GB/s: every link's payload bandwidth (from
+ *         its current gen and width, TLP and DLLP overheads) is shared
+ *         max-min fairly among the flows that cross it in one direction.
+ *         Links of unknown speed do not limit.
+ *
+ * Return: 0; -EINVAL for bad arguments; the routing error (as
+ * pdma_fabric_dma() returns it) of the first flow that cannot be routed;
+ * -EDOM when a flow crosses no link of known speed and has no demand, so
+ * that its rate would be unbounded; -ENOMEM.
+ */
+int pdma_platform_model_flows(struct pdma_platform *plat,
+			      const struct pdma_flow *flows, int n,
+			      const struct pdma_link_params *p, double *rates);
+
+/**
+ * pdma_platform_model_transfer() - modeled time of moving @len bytes along
+ * one flow's route with nothing else running: @seconds and @gbps (either
+ * may be NULL).  Return: as pdma_platform_model_flows().
+ */
+int pdma_platform_model_transfer(struct pdma_platform *plat,
+				 const struct pdma_flow *flow, uint64_t len,
+				 const struct pdma_link_params *p,
+				 double *seconds, double *gbps);
 
 /** pdma_tlp_status_name() - "ok", "unsupported request", "IOMMU fault", ... */
 const char *pdma_tlp_status_name(enum pdma_tlp_status s);

@@ -86,8 +86,12 @@ struct pdma_hop {
  *                shares a switch through the root complex: PHB).
  * @ancestor:     the common upstream bridge, or PDMA_NONE.
  * @nr_hops, @hops: the route from provider to client (malloc'ed).
- * @bottleneck_gbps: GB/s of the narrowest link on the route (0 unknown).
+ * @bottleneck_gbps: GB/s of the narrowest link on the route after line
+ *                encoding (0 unknown).
  * @bottleneck_link: the function whose upstream link it is, or PDMA_NONE.
+ * @modeled_gbps: payload GB/s one flow gets on that route by the link model
+ *                (TLP and DLLP overheads, MPS 256; <peerdma/link.h>); 0
+ *                unknown.
  * @nr_reasons, @reasons: why, in the kernel's order.
  * @fix:          what would give BUS_ADDR or allow the pair ("" if nothing).
  */
@@ -102,6 +106,7 @@ struct pdma_verdict {
 	struct pdma_hop *hops;
 	double bottleneck_gbps;
 	int bottleneck_link;
+	double modeled_gbps;
 	int nr_reasons;
 	struct pdma_reason reasons[PDMA_MAX_REASONS];
 	char fix[512];

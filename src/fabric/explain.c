@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <peerdma/link.h>
+
 #include "verdict_internal.h"
 
 static void add_reason(struct pdma_verdict *v, enum pdma_rule rule, int func,
@@ -44,28 +46,6 @@ static void acs_bits(uint16_t ctrl, char *buf, size_t len)
 		 ctrl & PDMA_ACS_EC ? " EC" : "");
 }
 
-/*
- * The link between @idx and its upstream bridge, as @idx or that bridge
- * reports it (a downstream or root port's Link Status describes the link
- * below it).  GB/s, 0 when unknown.
- */
-static double uplink_gbytes(const struct pdma_fabric *fab, int idx)
-{
-	const struct pdma_func_info *fi = &fab->funcs[idx].info;
-	double mine = pdma_link_gbytes(fi->link_cur), theirs = 0;
-
-	if (fi->parent != PDMA_NONE) {
-		const struct pdma_func_info *p = &fab->funcs[fi->parent].info;
-
-		if (p->pcie_type == PDMA_PCIE_ROOT_PORT ||
-		    p->pcie_type == PDMA_PCIE_DOWNSTREAM)
-			theirs = pdma_link_gbytes(p->link_cur);
-	}
-	if (mine > 0 && theirs > 0)
-		return mine < theirs ? mine : theirs;
-	return mine > 0 ? mine : theirs;
-}
-
 static void push_hop(struct pdma_verdict *v, bool hb, int idx)
 {
 	v->hops[v->nr_hops].is_host_bridge = hb;
@@ -98,18 +78,26 @@ static void build_route(const struct pdma_fabric *fab, struct pdma_verdict *v,
 		push_hop(v, false, cf->chain[k]);
 
 	/* Links crossed: each hop's uplink below the top of each side. */
+	v->modeled_gbps = 0;
 	for (int side = 0; side < 2; side++) {
 		const struct pdma_func *f = side ? cf : pf;
 		int top = side ? kb : ka;
 
 		for (int k = 0; k < top; k++) {
-			double g = uplink_gbytes(fab, f->chain[k]);
+			struct pdma_link l;
+			double g, m;
 
-			if (g > 0 && (v->bottleneck_link == PDMA_NONE ||
-				      g < v->bottleneck_gbps)) {
+			if (!pdma__uplink(fab, f->chain[k], &l))
+				continue;
+			g = pdma_link_gbytes(l);
+			m = pdma_link_data_gbps(l, NULL);
+			if (v->bottleneck_link == PDMA_NONE ||
+			    g < v->bottleneck_gbps) {
 				v->bottleneck_gbps = g;
 				v->bottleneck_link = f->chain[k];
 			}
+			if (m > 0 && (!v->modeled_gbps || m < v->modeled_gbps))
+				v->modeled_gbps = m;
 		}
 	}
 }

@@ -694,6 +694,36 @@ int pdma__fabric_hb_of(const struct pdma_fabric *fab, int idx)
 	return fab->funcs[idx].info.host_bridge;
 }
 
+/*
+ * The link between function @idx and its upstream bridge, as either end
+ * reports it (a root or downstream port's Link Status describes the link
+ * below it); the narrower report when both know.  False for a function on a
+ * root bus (it attaches to the root complex, not over a PCIe link) and when
+ * neither end knows the speed.
+ */
+bool pdma__uplink(const struct pdma_fabric *fab, int idx, struct pdma_link *out)
+{
+	const struct pdma_func_info *fi = &fab->funcs[idx].info;
+	struct pdma_link mine = fi->link_cur, theirs = { 0, 0 };
+	double gm = pdma_link_gbytes(mine), gt = 0;
+
+	if (fi->parent == PDMA_NONE)
+		return false;
+	{
+		const struct pdma_func_info *p = &fab->funcs[fi->parent].info;
+
+		if (p->pcie_type == PDMA_PCIE_ROOT_PORT ||
+		    p->pcie_type == PDMA_PCIE_DOWNSTREAM) {
+			theirs = p->link_cur;
+			gt = pdma_link_gbytes(theirs);
+		}
+	}
+	if (gm <= 0 && gt <= 0)
+		return false;
+	*out = gm > 0 && (gt <= 0 || gm <= gt) ? mine : theirs;
+	return true;
+}
+
 bool pdma__acs_redirects(const struct pdma_func_info *fi)
 {
 	return fi->has_acs && (fi->acs_ctrl & PDMA_ACS_REDIR_MASK);

@@ -68,6 +68,8 @@ struct pdma_fabric {
 PDMA_INTERNAL bool pdma__acs_redirects(const struct pdma_func_info *fi);
 PDMA_INTERNAL void pdma__fabric_changed(struct pdma_fabric *fab);
 PDMA_INTERNAL int pdma__fabric_hb_of(const struct pdma_fabric *fab, int idx);
+PDMA_INTERNAL bool pdma__uplink(const struct pdma_fabric *fab, int idx,
+				struct pdma_link *out);
 
 /* names.c: vendor and device names from libpci's ID database. */
 PDMA_INTERNAL void pdma__names_fill(struct pdma_fabric *fab);

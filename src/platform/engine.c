@@ -9,7 +9,7 @@
 
 #include "platform_internal.h"
 
-static int status_errno(enum pdma_tlp_status st)
+int pdma__tlp_errno(enum pdma_tlp_status st)
 {
 	switch (st) {
 	case PDMA_TLP_OK:
@@ -45,7 +45,7 @@ static int fail(struct pdma_platform *plat, int ini, uint64_t addr, bool write,
 			     pdma_tlp_status_name(st), (unsigned long long)addr,
 			     write ? "write" : "read", tgt,
 			     r->redirected ? ", sent up by ACS redirect" : "");
-	return status_errno(st);
+	return pdma__tlp_errno(st);
 }
 
 static void *target_mem(struct pdma_platform *plat, const struct pdma_route *r)

@@ -67,6 +67,9 @@ PDMA_INTERNAL int pdma__addrmap_build(struct pdma_platform *plat,
 PDMA_INTERNAL const struct plat_bar *
 pdma__addrmap_find_cpu(const struct pdma_platform *plat, uint64_t cpu);
 
+/* engine.c: the errno a failed transaction returns. */
+PDMA_INTERNAL int pdma__tlp_errno(enum pdma_tlp_status st);
+
 /* platform.c */
 PDMA_INTERNAL void pdma__platform_fault(struct pdma_platform *plat,
 					int initiator, uint64_t addr,

@@ -295,7 +295,7 @@ static json_t *reason_node(const struct pdma_fabric *fab,
 /**
  * out_json_pair() - one verdict in the shape of "peerdma matrix --json":
  * provider, client, kernel_distance, map_type, path_class, path,
- * bottleneck_gbps (null when unknown), reasons, fix.
+ * bottleneck_gbps and modeled_gbps (null when unknown), reasons, fix.
  */
 json_t *out_json_pair(const struct pdma_fabric *fab,
 		      const struct pdma_verdict *v)
@@ -324,6 +324,9 @@ json_t *out_json_pair(const struct pdma_fabric *fab,
 	out_json_set(o, "path", path);
 	out_json_set(o, "bottleneck_gbps", v->bottleneck_gbps > 0 ?
 		     json_real(round(v->bottleneck_gbps * 1000) / 1000) :
+		     json_null());
+	out_json_set(o, "modeled_gbps", v->modeled_gbps > 0 ?
+		     json_real(round(v->modeled_gbps * 1000) / 1000) :
 		     json_null());
 	for (int i = 0; i < v->nr_reasons; i++) {
 		json_t *r = json_object();
