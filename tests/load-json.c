@@ -339,6 +339,9 @@ static void workstation(void)
 	CHECK(!fn(fab, "00:1c.1")->multifunction);
 	CHECK(fn(fab, "00:1c.4")->multifunction);
 	CHECK(fn(fab, "00:14.0")->multifunction);
+	fi = fn(fab, "00:1c.1");
+	CHECK(fi->has_acs && !fi->acs_known);
+	CHECK_EQ_INT(fi->acs_cap, 0x1f);
 	fi = fn(fab, "00:1c.4");
 	CHECK_EQ_INT(fi->secondary_bus, 0x10);
 	CHECK_EQ_INT(fi->subordinate_bus, 0x1f);
@@ -378,7 +381,7 @@ static void spr(void)
 	pdma_fabric_destroy(fab);
 }
 
-/* "-" reads standard input; a missing file is -ENOENT, named. */
+/* "-" reads standard input; a missing file or a directory fails, named. */
 static void stdin_and_missing(void)
 {
 	struct pdma_fabric *fab = NULL;
@@ -394,6 +397,10 @@ static void stdin_and_missing(void)
 		     -ENOENT);
 	CHECK(fab == NULL);
 	CHECK(strstr(err.msg, "no-such-file.json") != NULL);
+	/* A directory opens, but does not read. */
+	CHECK_EQ_INT(pdma_load_json(topo(""), &fab, &err), -EISDIR);
+	CHECK(fab == NULL);
+	CHECK(strstr(err.msg, "topologies/: cannot read") != NULL);
 }
 
 int main(void)

@@ -127,20 +127,20 @@ static json_t *bar_json(int idx, const struct pdma_bar *b, bool *bad)
 	return o;
 }
 
-/* What the loader assumes when "multifunction" is absent. */
+/*
+ * What the loader assumes when "multifunction" is absent: function 0 of a
+ * device that has other functions.  Functions are sorted by address, so
+ * they are next to it.
+ */
 static bool mf_default(const struct pdma_fabric *fab,
 		       const struct pdma_func_info *fi)
 {
-	int n = pdma_fabric_nr_funcs(fab);
-
-	if (fi->fn)
-		return false;
-	for (int i = 0; i < n; i++) {
+	for (int i = fi->index - 1; i <= fi->index + 1; i += 2) {
 		const struct pdma_func_info *o = pdma_fabric_func(fab, i);
 
-		if (o != fi && o->domain == fi->domain && o->bus == fi->bus &&
+		if (o && o->domain == fi->domain && o->bus == fi->bus &&
 		    o->dev == fi->dev)
-			return true;
+			return fi->fn == 0;
 	}
 	return false;
 }
@@ -214,7 +214,7 @@ static json_t *func_json(const struct pdma_fabric *fab, int idx, bool *bad)
 	}
 	if (link_known(fi->link_cur) || link_known(fi->link_max))
 		put(o, "link", link_json(fi, bad), bad);
-	if (!fi->acs_known) {
+	if (!fi->acs_known && !fi->has_acs) {
 		put(o, "acs", json_string("unknown"), bad);
 	} else if (fi->has_acs) {
 		json_t *a = json_object();
@@ -222,6 +222,8 @@ static json_t *func_json(const struct pdma_fabric *fab, int idx, bool *bad)
 		if (a) {
 			put(a, "cap", hex(fi->acs_cap, 4), bad);
 			put(a, "ctrl", hex(fi->acs_ctrl, 4), bad);
+			if (!fi->acs_known)
+				put(a, "known", json_false(), bad);
 		}
 		put(o, "acs", a, bad);
 	}
@@ -357,6 +359,48 @@ static json_t *fabric_json(const struct pdma_fabric *fab)
 
 static int emit(FILE *f, json_t *v, int indent, int used);
 
+/*
+ * The length of @v written on one line, exact up to @limit; beyond it, some
+ * number above @limit (so that a big tree is not written out to learn it
+ * does not fit).
+ */
+static size_t flat_len(json_t *v, size_t limit)
+{
+	size_t n = 2, i;
+	const char *key;
+	json_t *x;
+	char *s;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, x) {
+			json_t *k = json_string(key);
+
+			s = k ? json_dumps(k, JSON_ENCODE_ANY) : NULL;
+			json_decref(k);
+			n += (n > 2 ? 2 : 0) + (s ? strlen(s) : limit) + 2;
+			free(s);
+			if (n > limit)
+				return n;
+			n += flat_len(x, limit - n);
+			if (n > limit)
+				return n;
+		}
+		return n;
+	}
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			n += (i ? 2 : 0) + flat_len(x, limit > n ? limit - n : 0);
+			if (n > limit)
+				return n;
+		}
+		return n;
+	}
+	s = json_dumps(v, JSON_ENCODE_ANY);
+	n = s ? strlen(s) : limit + 1;
+	free(s);
+	return n;
+}
+
 static int emit_key(FILE *f, const char *key, int indent)
 {
 	json_t *k = json_string(key);
@@ -377,24 +421,26 @@ static int emit_key(FILE *f, const char *key, int indent)
  */
 static int emit(FILE *f, json_t *v, int indent, int used)
 {
-	char *one = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
-	size_t i, n;
+	size_t room = (size_t)(LINE_WIDTH - used), len, i, n;
 	const char *key;
 	json_t *x;
+	char *one;
 	int w = 0;
 
-	if (!one)
-		return -1;
+	if (room < (size_t)(LINE_WIDTH - 20 - (used - indent)))
+		room = (size_t)(LINE_WIDTH - 20 - (used - indent));
+	len = flat_len(v, room);
 	if ((!json_is_object(v) && !json_is_array(v)) ||
-	    ((used + (int)strlen(one) <= LINE_WIDTH ||
-	      (int)strlen(one) <= LINE_WIDTH - 20 - (used - indent)) &&
+	    (len <= room &&
 	     !(json_is_object(v) && json_object_get(v, "children"))) ||
 	    (json_is_object(v) ? json_object_size(v) : json_array_size(v)) == 0) {
+		one = json_dumps(v, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+		if (!one)
+			return -1;
 		w = fputs(one, f) < 0 ? -1 : (int)strlen(one);
 		free(one);
 		return w;
 	}
-	free(one);
 	if (fputs(json_is_object(v) ? "{\n" : "[\n", f) < 0)
 		return -1;
 	n = json_is_object(v) ? json_object_size(v) : json_array_size(v);

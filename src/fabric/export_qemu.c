@@ -74,13 +74,16 @@ static bool id_ok(const char *s)
 	return true;
 }
 
-/* Another function shares this one's slot: QEMU needs multifunction=on. */
+/*
+ * Another function shares this one's slot: QEMU needs multifunction=on.
+ * Functions are sorted by address, so such a one is next to it.
+ */
 static bool shares_slot(const struct qctx *q, const struct pdma_func_info *fi)
 {
-	for (int i = 0; i < pdma_fabric_nr_funcs(q->fab); i++) {
+	for (int i = fi->index - 1; i <= fi->index + 1; i += 2) {
 		const struct pdma_func_info *o = fn(q, i);
 
-		if (o != fi && o->domain == fi->domain && o->bus == fi->bus &&
+		if (o && o->domain == fi->domain && o->bus == fi->bus &&
 		    o->dev == fi->dev)
 			return true;
 	}

@@ -380,14 +380,15 @@ int pdma_load_json(const char *path, struct pdma_fabric **out,
 			buf = nb;
 			cap = cap ? cap * 2 : 65536;
 		}
+		errno = 0;
 		n = fread(buf + len, 1, cap - len, f);
 		len += n;
 		if (n == 0)
 			break;
 	}
 	if (ferror(f)) {
-		ret = -EIO;
-		pdma__err(err, "%s: read error", path);
+		ret = errno ? -errno : -EIO;
+		pdma__err(err, "%s: cannot read: %s", path, strerror(-ret));
 		goto out;
 	}
 	ret = pdma_load_json_mem(buf, len, strcmp(path, "-") ? path : "(stdin)",

@@ -74,13 +74,16 @@ int pdma__jlink(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi)
 
 /* The ACS Control bits Linux enables on a port when an IOMMU is on. */
 #define ACS_KERNEL_CTRL (PDMA_ACS_SV | PDMA_ACS_RR | PDMA_ACS_CR | PDMA_ACS_UF)
+/* The control bits the spec defines (SV TB RR CR UF EC DT). */
+#define ACS_DEFINED 0x7f
 /* ACS capability of QEMU's root ports: SV TB RR CR UF DT. */
 #define ACS_DEFAULT_CAP 0x5f
 
 int pdma__jacs(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi)
 {
-	static const char *const keys[] = { "cap", "ctrl", "redirect", NULL };
-	bool redirect, got_redir, got_ctrl;
+	static const char *const keys[] = { "cap", "ctrl", "redirect", "known",
+					    NULL };
+	bool redirect, got_redir, got_ctrl, known = true;
 	int64_t x = 0;
 	int ret;
 
@@ -111,6 +114,11 @@ int pdma__jacs(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi)
 		return ret;
 	if (got_ctrl && got_redir)
 		return pdma__jfail(c, "give either \"ctrl\" or \"redirect\", not both");
+	/* A capability found in a capability list that was cut short. */
+	ret = pdma__jget_bool(c, v, "known", &known, NULL);
+	if (ret)
+		return ret;
+	fi->acs_known = known;
 	if (got_ctrl)
 		fi->acs_ctrl = (uint16_t)x;
 	if (got_redir && redirect) {
@@ -119,7 +127,7 @@ int pdma__jacs(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi)
 					      fi->acs_cap);
 		fi->acs_ctrl = ACS_KERNEL_CTRL & fi->acs_cap;
 	}
-	if (fi->acs_ctrl & ~fi->acs_cap)
+	if (fi->acs_ctrl & ACS_DEFINED & ~fi->acs_cap)
 		return pdma__jfail_at(c, "ctrl", "control 0x%04x sets bits the capability 0x%04x lacks",
 				      fi->acs_ctrl, fi->acs_cap);
 	return 0;
@@ -156,7 +164,7 @@ int pdma__jp2pmem(struct pdma_jctx *c, json_t *v,
 }
 
 static int parse_bar(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi,
-		     int *next, unsigned *used)
+		     int *next, unsigned *used, unsigned *upper)
 {
 	static const char *const keys[] = { "index", "size", "addr", "type",
 					    "prefetch", "flags", NULL };
@@ -202,9 +210,11 @@ static int parse_bar(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi,
 	}
 	if (pf)
 		bar.flags |= PDMA_BAR_PREFETCH;
-	if (*used & (1u << idx))
-		return pdma__jfail(c, "BAR %d is given twice, or is the upper half of the 64-bit BAR %d",
+	if (*upper & (1u << idx))
+		return pdma__jfail(c, "slot %d is the upper half of the 64-bit BAR %d",
 				   idx, idx - 1);
+	if (*used & (1u << idx))
+		return pdma__jfail(c, "BAR %d is given twice", idx);
 	*used |= 1u << idx;
 	*next = idx + 1;
 	if ((bar.flags & PDMA_BAR_MEM) && (bar.flags & PDMA_BAR_64)) {
@@ -214,6 +224,7 @@ static int parse_bar(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi,
 			return pdma__jfail(c, "64-bit BAR %d needs slot %d, which is already given",
 					   idx, idx + 1);
 		*used |= 1u << (idx + 1);
+		*upper |= 1u << (idx + 1);
 		*next = idx + 2;
 	}
 	ret = pdma__jget_size(c, v, "size", &bar.size, NULL);
@@ -226,7 +237,7 @@ static int parse_bar(struct pdma_jctx *c, json_t *v, struct pdma_func_info *fi,
 
 int pdma__jbars(struct pdma_jctx *c, json_t *a, struct pdma_func_info *fi)
 {
-	unsigned used = 0;
+	unsigned used = 0, upper = 0;
 	int next = 0, ret = 0;
 	size_t i;
 	json_t *v;
@@ -239,7 +250,7 @@ int pdma__jbars(struct pdma_jctx *c, json_t *a, struct pdma_func_info *fi)
 				   json_array_size(a));
 	json_array_foreach(a, i, v) {
 		pdma__jpush_idx(c, (int)i);
-		ret = parse_bar(c, v, fi, &next, &used);
+		ret = parse_bar(c, v, fi, &next, &used, &upper);
 		pdma__jpop(c);
 		if (ret)
 			break;
