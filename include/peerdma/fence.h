@@ -49,6 +49,7 @@ enum pdma_fence_flag_bits {
 	PDMA_FENCE_FLAG_SIGNALED_BIT,	/* signalled (one-way) */
 	PDMA_FENCE_FLAG_TIMESTAMP_BIT,	/* timestamp is valid */
 	PDMA_FENCE_FLAG_ENABLE_SIGNAL_BIT, /* enable_signaling was called */
+	PDMA_FENCE_FLAG_POLLED_BIT,	/* ops->signaled exists (cached) */
 	PDMA_FENCE_FLAG_USER_BITS,
 };
 

@@ -71,7 +71,7 @@ struct pdma_ww_acquire_ctx {
 /** struct pdma_ww_mutex - the lock; fields private. */
 struct pdma_ww_mutex {
 	uint64_t state;		/* atomic: 0 free, else holder stamp << 1 | 1 */
-	pthread_t owner;	/* atomic; the holder's thread */
+	const void *owner;	/* atomic; identifies the holder's thread */
 	struct pdma_ww_acquire_ctx *ctx;	/* atomic; holder's context */
 	unsigned int waiters;	/* atomic; changed under wait_lock */
 	uint32_t wake_seq;	/* futex word; bumped under wait_lock */
@@ -168,9 +168,9 @@ struct pdma__resv_list;
  */
 struct pdma_resv {
 	struct pdma_ww_mutex lock;
-	uint32_t fences_lock;		/* spinlock: publication of @fences */
-	uint64_t gen;			/* bumped when @fences is replaced */
-	struct pdma__resv_list *fences;	/* written under lock+fences_lock */
+	uint32_t fences_lock;		/* spinlock: unlocked readers' view */
+	uint64_t gen;			/* atomic: bumped when @fences moves */
+	struct pdma__resv_list *fences;	/* atomic; written with @lock held */
 };
 
 /** pdma_resv_init() - initialise an empty object. */
@@ -293,9 +293,13 @@ void pdma_resv_set_deadline(struct pdma_resv *obj, enum pdma_resv_usage usage,
  * Unlocked: each fence returned is referenced by the cursor until the next
  * step; signalled fences are skipped; if the object's array is replaced
  * meanwhile the walk starts again from index 0 and is_restarted is set (a
- * caller that accumulates must then drop what it gathered).  Locked: every
- * entry within the usage filter, signalled ones too, without references.
+ * caller that accumulates must then drop what it gathered).  The cursor
+ * references up to PDMA_RESV_ITER_AHEAD fences at a time, so that it
+ * visits the object's spinlock once per batch.  Locked: every entry
+ * within the usage filter, signalled ones too, without references.
  */
+#define PDMA_RESV_ITER_AHEAD 8
+
 struct pdma_resv_iter {
 	struct pdma_resv *obj;
 	enum pdma_resv_usage usage;
@@ -304,8 +308,14 @@ struct pdma_resv_iter {
 	unsigned int index;
 	void *fences;		/* private: the array being walked */
 	uint64_t gen;		/* private: its generation */
-	unsigned int num_fences;
+	unsigned int num_fences;	/* entries of that array */
 	bool is_restarted;
+	/* private: fences an unlocked walk has referenced ahead */
+	unsigned int ahead, ahead_pos;
+	struct {
+		struct pdma_fence *fence;
+		enum pdma_resv_usage usage;
+	} batch[PDMA_RESV_ITER_AHEAD];
 };
 
 /** pdma_resv_iter_begin() - start a cursor on @obj for fences <= @usage. */
@@ -322,6 +332,8 @@ static inline void pdma_resv_iter_begin(struct pdma_resv_iter *cursor,
 	cursor->gen = 0;
 	cursor->num_fences = 0;
 	cursor->is_restarted = false;
+	cursor->ahead = 0;
+	cursor->ahead_pos = 0;
 }
 
 /** pdma_resv_iter_end() - drop the cursor's reference (unlocked walks). */

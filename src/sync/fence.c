@@ -124,6 +124,8 @@ static int fence_init(struct pdma_fence *fence,
 	link_init(&fence->cb_list);
 	fence->context = context;
 	fence->seqno = seqno;
+	if (ops->signaled)
+		flags |= 1UL << PDMA_FENCE_FLAG_POLLED_BIT;
 	fence->flags = flags;
 	fence->timestamp = 0;
 	fence->error = 0;
@@ -196,13 +198,12 @@ static void fence_release(struct pdma_fence *fence)
 
 void pdma_fence_put(struct pdma_fence *fence)
 {
-	int left;
+	pdma__put(fence);
+}
 
-	if (!fence)
-		return;
-	left = __atomic_sub_fetch(&fence->refcount, 1, __ATOMIC_ACQ_REL);
-	if (left > 0)
-		return;
+/* The count went to @left <= 0. */
+void pdma__fence_put_slow(struct pdma_fence *fence, int left)
+{
 	if (left < 0)
 		pdma__bug("pdma_fence_put() of fence %llu:%llu without a "
 			  "reference (refcount %d)",

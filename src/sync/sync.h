@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <peerdma/fence.h>
+#include <peerdma/resv.h>
 
 #ifndef PDMA_INTERNAL
 #define PDMA_INTERNAL __attribute__((visibility("hidden")))
@@ -149,6 +150,25 @@ PDMA_INTERNAL void pdma__defer(struct pdma__work *work);
 /* --- fence.c internals used by the containers -------------------------- */
 
 PDMA_INTERNAL bool pdma__fence_enable_signaling_locked(struct pdma_fence *f);
+PDMA_INTERNAL void pdma__fence_put_slow(struct pdma_fence *f, int left);
+
+/* pdma_fence_get() and pdma_fence_put() for the library's hot paths. */
+static inline struct pdma_fence *pdma__get(struct pdma_fence *f)
+{
+	__atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+static inline void pdma__put(struct pdma_fence *f)
+{
+	int left;
+
+	if (!f)
+		return;
+	left = __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL);
+	if (left <= 0)
+		pdma__fence_put_slow(f, left);
+}
 PDMA_INTERNAL bool pdma__fence_is_later(struct pdma_fence *f, uint64_t s1,
 					uint64_t s2);
 PDMA_INTERNAL void pdma__fence_free(struct pdma_fence *f);
@@ -157,9 +177,12 @@ PDMA_INTERNAL int pdma__fence_refcount(struct pdma_fence *f);
 /* pdma_fence_is_signaled() without the call when the flag answers. */
 static inline bool pdma__signaled(struct pdma_fence *f)
 {
-	if (pdma__test_bit(&f->flags, PDMA_FENCE_FLAG_SIGNALED_BIT))
+	unsigned long flags = __atomic_load_n(&f->flags, __ATOMIC_ACQUIRE);
+
+	if (flags & (1UL << PDMA_FENCE_FLAG_SIGNALED_BIT))
 		return true;
-	return f->ops->signaled && pdma_fence_is_signaled(f);
+	return (flags & (1UL << PDMA_FENCE_FLAG_POLLED_BIT)) &&
+	       pdma_fence_is_signaled(f);
 }
 
 /* --- containers -------------------------------------------------------- */
@@ -193,13 +216,80 @@ struct pdma_fence_chain {
 	struct pdma__work work;
 };
 
-/* The fence slots of a reservation object (resv.c). */
+/*
+ * The fence slots of a reservation object (resv.c, resv_iter.c).  Writers
+ * hold the reservation lock; slots and num_fences are also read by
+ * unlocked readers, so they are accessed atomically.
+ */
 struct pdma__resv_list {
-	unsigned int num_fences;	/* resv lock + fences_lock to write */
+	unsigned int num_fences;	/* atomic; published with release */
 	unsigned int max_fences;	/* reserved limit; resv lock */
 	unsigned int capacity;		/* immutable */
-	uintptr_t table[];		/* fence | usage, num_fences used */
+	uintptr_t table[];		/* atomic: fence | usage */
 };
+
+#define PDMA__USAGE_MASK 3UL
+
+/*
+ * A slot may be overwritten while a reader looks (the reader then sees the
+ * old or the new fence): release/acquire, so that whoever sees a fence
+ * pointer also sees the fence's initialisation.
+ */
+static inline uintptr_t pdma__slot_load(struct pdma__resv_list *list,
+					unsigned int i)
+{
+	return __atomic_load_n(&list->table[i], __ATOMIC_ACQUIRE);
+}
+
+static inline void pdma__slot_set(struct pdma__resv_list *list, unsigned int i,
+				  uintptr_t e)
+{
+	__atomic_store_n(&list->table[i], e, __ATOMIC_RELEASE);
+}
+
+static inline struct pdma_fence *pdma__slot_fence(uintptr_t e)
+{
+	return (struct pdma_fence *)(e & ~PDMA__USAGE_MASK);
+}
+
+static inline int pdma__slot_usage(uintptr_t e)
+{
+	return (int)(e & PDMA__USAGE_MASK);
+}
+
+/* ww.c: which thread holds a ww mutex. */
+PDMA_INTERNAL extern __thread char pdma__thread_anchor
+	__attribute__((tls_model("initial-exec")));
+
+static inline const void *pdma__thread_id(void)
+{
+	return &pdma__thread_anchor;
+}
+
+/*
+ * Only the holder writes its own id into @owner, and clears it before
+ * unlocking, so a relaxed read equals ours exactly when this thread holds
+ * the lock.
+ */
+static inline bool pdma__ww_held(struct pdma_ww_mutex *lock)
+{
+	return __atomic_load_n(&lock->state, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) ==
+	       pdma__thread_id();
+}
+
+/* In the _locked calls: the caller must hold the reservation lock. */
+#define pdma__resv_assert_held(obj)					\
+	do {								\
+		if (PDMA_SYNC_DEBUG && !pdma__ww_held(&(obj)->lock))	\
+			pdma__bug("%s() without the reservation lock "	\
+				  "held by this thread", __func__);	\
+	} while (0)
+
+static inline unsigned int pdma__list_num(struct pdma__resv_list *list)
+{
+	return list ? __atomic_load_n(&list->num_fences, __ATOMIC_ACQUIRE) : 0;
+}
 
 PDMA_INTERNAL extern const struct pdma_fence_ops pdma__fence_array_ops;
 PDMA_INTERNAL extern const struct pdma_fence_ops pdma__fence_chain_ops;

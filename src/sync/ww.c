@@ -54,7 +54,7 @@ void pdma_ww_mutex_init(struct pdma_ww_mutex *lock,
 			struct pdma_ww_class *ww_class)
 {
 	lock->state = 0;
-	lock->owner = 0;
+	lock->owner = NULL;
 	lock->ctx = NULL;
 	lock->waiters = 0;
 	lock->wake_seq = 0;
@@ -108,7 +108,7 @@ static void taken(struct pdma_ww_mutex *lock, struct pdma_ww_acquire_ctx *ctx)
 			ctx->contending = NULL;
 		}
 	}
-	__atomic_store_n(&lock->owner, pthread_self(), __ATOMIC_RELAXED);
+	__atomic_store_n(&lock->owner, pdma__thread_id(), __ATOMIC_RELAXED);
 	__atomic_store_n(&lock->ctx, ctx, __ATOMIC_RELAXED);
 	if (ctx) {
 		ctx->acquired++;
@@ -218,14 +218,14 @@ void pdma_ww_mutex_unlock(struct pdma_ww_mutex *lock)
 {
 	struct pdma_ww_acquire_ctx *ctx;
 
-	if (PDMA_SYNC_DEBUG && !pdma_ww_mutex_held(lock))
+	if (PDMA_SYNC_DEBUG && !pdma__ww_held(lock))
 		pdma__bug("unlock of a ww mutex this thread does not hold");
 
 	ctx = __atomic_load_n(&lock->ctx, __ATOMIC_RELAXED);
 	if (ctx)
 		ctx->acquired--;
 	__atomic_store_n(&lock->ctx, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&lock->owner, (pthread_t)0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lock->owner, NULL, __ATOMIC_RELAXED);
 	__atomic_exchange_n(&lock->state, 0, __ATOMIC_SEQ_CST);
 	wake_sleepers(lock);
 }
@@ -235,14 +235,10 @@ bool pdma_ww_mutex_is_locked(struct pdma_ww_mutex *lock)
 	return __atomic_load_n(&lock->state, __ATOMIC_RELAXED) != 0;
 }
 
-/*
- * Only the holder writes its own id into @owner, and clears it before
- * unlocking, so a relaxed read equals pthread_self() exactly when this
- * thread holds the lock.
- */
+/* The address of a thread-local byte: unique among running threads. */
+__thread char pdma__thread_anchor;
+
 bool pdma_ww_mutex_held(struct pdma_ww_mutex *lock)
 {
-	return pdma_ww_mutex_is_locked(lock) &&
-	       pthread_equal(__atomic_load_n(&lock->owner, __ATOMIC_RELAXED),
-			     pthread_self());
+	return pdma__ww_held(lock);
 }
