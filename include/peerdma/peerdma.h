@@ -6,6 +6,7 @@
 #define PEERDMA_PEERDMA_H
 
 #include <peerdma/dma.h>
+#include <peerdma/dmabuf.h>
 #include <peerdma/fabric.h>
 #include <peerdma/fence.h>
 #include <peerdma/iommu.h>
