@@ -55,6 +55,7 @@ int pdma__read_bytes(const char *path, void *buf, size_t size, size_t *len)
 	ssize_t n;
 	int fd, ret = 0;
 
+	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
