@@ -14,7 +14,7 @@
 /* --- debug mangle ---------------------------------------------------------- */
 
 #define MANGLE_FLAGS 0xa5a5a5a5u
-#define MANGLE_PRIV ((uintptr_t)0x5a5a5a5a5a5a5a50ull)
+#define MANGLE_PRIV ((uintptr_t)0x5a5a5a5a5a5a5a5aull)
 
 static int debug_state = -1;	/* atomic: -1 unknown, 0 off, 1 on */
 
