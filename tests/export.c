@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -27,11 +28,6 @@ const char *__lsan_default_suppressions(void)
 {
 	return "leak:udev_new\n";
 }
-
-static const char *const fixtures[] = {
-	"d1-intel-3port", "d2-iommu-nested", "d3-iommu-acs-cleared",
-	"d4-epyc-pxb",
-};
 
 static char *export_json(const struct pdma_fabric *fab, size_t *len)
 {
@@ -377,11 +373,51 @@ static void topology_dir(const char *dir)
 	CHECK(n > 0);
 }
 
-int main(void)
+/* Every tests/fixtures/kernel/<name>/, through sysfs and through lspci. */
+static int kernel_fixtures(const char *dir)
 {
 	static const struct pdma_cpu_override zen = {
 		.set = true, .vendor = PDMA_CPU_AMD, .family = 0x17,
 	};
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, alphasort), done = 0;
+
+	REQUIRE(n > 0);
+	for (int i = 0; i < n; i++) {
+		const char *fx = ents[i]->d_name;
+		struct pdma_fabric *fab;
+		struct pdma_error err;
+		char p[8192];
+		struct stat st;
+
+		snprintf(p, sizeof(p), "%s/%s", dir, fx);
+		if (fx[0] == '.' || stat(p, &st) || !S_ISDIR(st.st_mode)) {
+			free(ents[i]);
+			continue;
+		}
+		if (pdma_load_sysfs(p, &fab, &err)) {
+			fprintf(stderr, "%s: %s\n", p, err.msg);
+			exit(1);
+		}
+		round_trip(fx, fab);
+		snprintf(p, sizeof(p), "%s/%s.qemu-args", dir, fx);
+		if (!access(p, R_OK))
+			qemu_vs_fixture(fx, fab);
+		pdma_fabric_destroy(fab);
+
+		snprintf(p, sizeof(p), "%s/%s/lspci-xxxx.txt", dir, fx);
+		REQUIRE(pdma_load_lspci(p, &zen, &fab, &err) == 0);
+		round_trip(p, fab);
+		pdma_fabric_destroy(fab);
+		free(ents[i]);
+		done++;
+	}
+	free(ents);
+	return done;
+}
+
+int main(void)
+{
 	const char *root = getenv("PDMA_SOURCE_ROOT");
 	struct pdma_fabric *fab;
 	struct pdma_error err;
@@ -389,23 +425,8 @@ int main(void)
 
 	if (!root)
 		root = ".";
-	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
-		snprintf(p, sizeof(p), "%s/kernel/%s", harness_fixtures(),
-			 fixtures[i]);
-		if (pdma_load_sysfs(p, &fab, &err)) {
-			fprintf(stderr, "%s: %s\n", p, err.msg);
-			return 1;
-		}
-		round_trip(fixtures[i], fab);
-		qemu_vs_fixture(fixtures[i], fab);
-		pdma_fabric_destroy(fab);
-
-		snprintf(p, sizeof(p), "%s/kernel/%s/lspci-xxxx.txt",
-			 harness_fixtures(), fixtures[i]);
-		REQUIRE(pdma_load_lspci(p, &zen, &fab, &err) == 0);
-		round_trip(p, fab);
-		pdma_fabric_destroy(fab);
-	}
+	snprintf(p, sizeof(p), "%s/kernel", harness_fixtures());
+	CHECK(kernel_fixtures(p) >= 4);
 	for (int i = 0; pdma_preset_name(i); i++) {
 		REQUIRE(pdma_load_preset(pdma_preset_name(i), &fab, &err) == 0);
 		round_trip(pdma_preset_name(i), fab);
