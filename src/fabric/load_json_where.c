@@ -72,51 +72,41 @@ static bool is_ident(const char *s)
 	return true;
 }
 
+static size_t seg_text(const struct pdma_jseg *s, char *buf, size_t len)
+{
+	char k[48];
+	size_t j = 0;
+
+	if (!s->key)
+		return (size_t)snprintf(buf, len, "[%d]", s->idx);
+	if (is_ident(s->key))
+		return (size_t)snprintf(buf, len, ".%.40s", s->key);
+	for (const char *p = s->key; *p && j < sizeof(k) - 4; p++)
+		k[j++] = (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') ?
+				 *p : '?';
+	if (strlen(s->key) > j)
+		k[j++] = '.', k[j++] = '.', k[j++] = '.';
+	k[j] = '\0';
+	return (size_t)snprintf(buf, len, "[\"%s\"]", k);
+}
+
+/*
+ * "$.host_bridges[0].children[2]"; a long path keeps its first and last
+ * segments around "...".
+ */
 void pdma__jpath_text(const struct pdma_jctx *c, char *buf, size_t len)
 {
 	int n = c->nsegs < PDMA_JSON_MAX_SEGS ? c->nsegs : PDMA_JSON_MAX_SEGS;
-	char full[2048];
-	size_t o = 0;
+	size_t o;
 
-	o += (size_t)snprintf(full, sizeof(full), "$");
-	for (int i = 0; i < n && o < sizeof(full); i++) {
-		const struct pdma_jseg *s = &c->segs[i];
-
-		if (!s->key) {
-			o += (size_t)snprintf(full + o, sizeof(full) - o,
-					      "[%d]", s->idx);
-		} else if (is_ident(s->key)) {
-			o += (size_t)snprintf(full + o, sizeof(full) - o,
-					      ".%s", s->key);
-		} else {
-			char k[48];
-			size_t j = 0;
-
-			for (const char *p = s->key; *p && j < sizeof(k) - 4;
-			     p++)
-				k[j++] = (*p >= 0x20 && *p < 0x7f &&
-					  *p != '"' && *p != '\\') ? *p : '?';
-			if (strlen(s->key) > j)
-				k[j++] = '.', k[j++] = '.', k[j++] = '.';
-			k[j] = '\0';
-			o += (size_t)snprintf(full + o, sizeof(full) - o,
-					      "[\"%s\"]", k);
+	o = (size_t)snprintf(buf, len, "$");
+	for (int i = 0; i < n && o < len; i++) {
+		if (n > 16 && i == 6) {
+			o += (size_t)snprintf(buf + o, len - o, "...");
+			i = n - 8;
+			continue;
 		}
-	}
-	if (o >= sizeof(full))
-		o = sizeof(full) - 1;
-	/* Long paths keep their head and tail. */
-	if (o < len) {
-		memcpy(buf, full, o + 1);
-		return;
-	}
-	{
-		size_t head = len / 3, tail = len - head - 5;
-
-		memcpy(buf, full, head);
-		memcpy(buf + head, "...", 3);
-		memcpy(buf + head + 3, full + o - tail, tail);
-		buf[head + 3 + tail] = '\0';
+		o += seg_text(&c->segs[i], buf + o, len - o);
 	}
 }
 
