@@ -62,6 +62,7 @@ struct pdma_dmabuf {
 	struct pdma__mangled *mangled;
 	unsigned vmap_count;
 	void *vmap_ptr;
+	bool warned_pin;
 };
 
 PDMA_INTERNAL bool pdma__buf_debug_on(void);

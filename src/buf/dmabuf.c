@@ -286,10 +286,13 @@ int pdma_dmabuf_map_attachment(struct pdma_dmabuf_attachment *a,
 	pdma__buf_assert_held(buf, "pdma_dmabuf_map_attachment");
 	if (pin_on_map(a)) {
 		ret = buf->ops->pin(a);
-		if (ret == -EBUSY)
+		if (ret == -EBUSY && !buf->warned_pin)
 			fprintf(stderr, "peerdma: dma-buf %s: pin on map of a "
-				"static importer failed: -EBUSY\n",
-				buf->exp_name);
+				"static importer failed: -EBUSY (the buffer is "
+				"pinned where the importer cannot reach it; "
+				"warned once per buffer)\n", buf->exp_name);
+		if (ret == -EBUSY)
+			buf->warned_pin = true;
 		if (ret)
 			return ret;
 	}
