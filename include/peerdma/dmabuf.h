@@ -328,8 +328,9 @@ void pdma_dmabuf_vunmap(struct pdma_dmabuf *buf, void *vaddr);
 
 /**
  * pdma_dmabuf_mmap() - a CPU view of @len bytes from page @pgoff.  Lock
- * NOT held.  Return: 0; -EINVAL without an mmap op, for len 0, or beyond
- * the size; -EOVERFLOW when pgoff + pages wraps; the exporter's error.
+ * NOT held.  Return: 0; -EINVAL without an mmap op, for len 0, or when
+ * pgoff + pages(len) passes size / page size (whole pages, as the kernel);
+ * -EOVERFLOW when pgoff + pages wraps; the exporter's error.
  */
 int pdma_dmabuf_mmap(struct pdma_dmabuf *buf, uint64_t pgoff, uint64_t len,
 		     void **addr);

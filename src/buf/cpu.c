@@ -119,9 +119,8 @@ int pdma_dmabuf_mmap(struct pdma_dmabuf *buf, uint64_t pgoff, uint64_t len,
 	pages = len / page + (len % page != 0);
 	if (__builtin_add_overflow(pgoff, pages, &end) || end > UINT64_MAX / page)
 		return -EOVERFLOW;
-	if (end > (buf->size + page - 1) / page)
-		return -EINVAL;
-	if (pgoff * page + len > buf->size)
+	/* Whole pages, as the kernel: a partial last page is not mapped. */
+	if (end > buf->size / page)
 		return -EINVAL;
 	return buf->ops->mmap(buf, pgoff, len, addr);
 }
