@@ -23,7 +23,7 @@ if [ ! -f "$build/build.ninja" ]; then
 		-Db_lundef=false -Db_sanitize=address,undefined \
 		-Dc_args=-fsanitize=fuzzer-no-link
 fi
-ninja -C "$build" fuzz/fuzz-config fuzz/fuzz-lspci
+ninja -C "$build" fuzz/fuzz-config fuzz/fuzz-lspci fuzz/fuzz-json
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/peerdma-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -37,10 +37,11 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export LSAN_OPTIONS=suppressions=$top/fuzz/lsan.supp
 
 status=0
-for t in config lspci; do
+for t in config lspci json; do
 	case $t in
 	config) max_len=8192 ;;
 	lspci) max_len=32768 ;;
+	json) max_len=32768 ;;
 	esac
 	mkdir -p "$work/$t"
 	cp "$top/fuzz/corpus/$t/"* "$work/$t/"

@@ -93,7 +93,7 @@ int pdma_snapshot_write(const char *root, const char *out_dir,
 /**
  * pdma_export_json() - write @fab in the topology-file schema.  Loading the
  * output and exporting again gives identical bytes.
- * Return: 0 or -EIO.
+ * Return: 0, -EIO, or -ENOMEM.
  */
 int pdma_export_json(const struct pdma_fabric *fab, FILE *f);
 

@@ -89,6 +89,8 @@ struct pdma_hop {
  * @bottleneck_gbps: GB/s of the narrowest link on the route after line
  *                encoding (0 unknown).
  * @bottleneck_link: the function whose upstream link it is, or PDMA_NONE.
+ * @bottleneck_speed: that link's generation and width, as the narrower of
+ *                its two ends reports it.
  * @modeled_gbps: payload GB/s one flow gets on that route by the link model
  *                (TLP and DLLP overheads, MPS 256; <peerdma/link.h>); 0
  *                unknown.
@@ -106,6 +108,7 @@ struct pdma_verdict {
 	struct pdma_hop *hops;
 	double bottleneck_gbps;
 	int bottleneck_link;
+	struct pdma_link bottleneck_speed;
 	double modeled_gbps;
 	int nr_reasons;
 	struct pdma_reason reasons[PDMA_MAX_REASONS];

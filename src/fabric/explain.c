@@ -95,6 +95,7 @@ static void build_route(const struct pdma_fabric *fab, struct pdma_verdict *v,
 			    g < v->bottleneck_gbps) {
 				v->bottleneck_gbps = g;
 				v->bottleneck_link = f->chain[k];
+				v->bottleneck_speed = l;
 			}
 			if (m > 0 && (!v->modeled_gbps || m < v->modeled_gbps))
 				v->modeled_gbps = m;

@@ -508,6 +508,31 @@ static void derive_host_bridges(struct pdma_fabric *fab)
 	}
 }
 
+/*
+ * The kernel marks every function of a slot multifunction when function 0
+ * says so in its header type, or when the slot has more than one function
+ * (only function 0 must carry the bit).  Functions are sorted by now.
+ */
+static void derive_multifunction(struct pdma_fabric *fab)
+{
+	for (int i = 0, j; i < fab->nr_funcs; i = j) {
+		const struct pdma_func_info *a = &fab->funcs[i].info;
+		bool mf = false;
+
+		for (j = i; j < fab->nr_funcs; j++) {
+			const struct pdma_func_info *b = &fab->funcs[j].info;
+
+			if (b->domain != a->domain || b->bus != a->bus ||
+			    b->dev != a->dev)
+				break;
+			if ((b->fn == 0 && b->multifunction) || b->fn != 0)
+				mf = true;
+		}
+		for (int k = i; k < j; k++)
+			fab->funcs[k].info.multifunction = mf;
+	}
+}
+
 static void derive_labels(struct pdma_fabric *fab)
 {
 	int count[PDMA_ROLE__COUNT] = { 0 };
@@ -524,8 +549,19 @@ static void derive_labels(struct pdma_fabric *fab)
 	}
 }
 
+static int cmp_label(const void *a, const void *b, void *arg)
+{
+	const struct pdma_fabric *fab = arg;
+	int x = *(const int *)a, y = *(const int *)b;
+	int c = strcmp(fab->funcs[x].info.label, fab->funcs[y].info.label);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Addresses are unique (functions are sorted), and so are given labels. */
 static int check_unique(struct pdma_fabric *fab, struct pdma_error *err)
 {
+	int *lab, nlab = 0, ret = 0;
 	char bdf[16];
 
 	for (int i = 1; i < fab->nr_funcs; i++)
@@ -535,28 +571,56 @@ static int check_unique(struct pdma_fabric *fab, struct pdma_error *err)
 						  sizeof(bdf)));
 			return -EINVAL;
 		}
+	lab = malloc(sizeof(int) * (size_t)(fab->nr_funcs + 1));
+	if (!lab)
+		return -ENOMEM;
 	for (int i = 0; i < fab->nr_funcs; i++) {
 		const struct pdma_func_info *fi = &fab->funcs[i].info;
 
 		if (fi->dev > 31 || fi->fn > 7) {
 			pdma__err(err, "%04x:%02x:%02x.%x: device must be 0-31 and function 0-7",
 				  fi->domain, fi->bus, fi->dev, fi->fn);
-			return -EINVAL;
+			ret = -EINVAL;
+			goto out;
 		}
-		if (!fi->label[0])
-			continue;
-		for (int j = i + 1; j < fab->nr_funcs; j++)
-			if (!strcmp(fi->label, fab->funcs[j].info.label)) {
-				pdma__err(err, "label \"%s\" is given to both %s and %02x:%02x.%x",
-					  fi->label,
-					  pdma_bdf_format(fi, bdf, sizeof(bdf)),
-					  fab->funcs[j].info.bus,
-					  fab->funcs[j].info.dev,
-					  fab->funcs[j].info.fn);
-				return -EINVAL;
-			}
+		if (fi->label[0])
+			lab[nlab++] = i;
 	}
-	return 0;
+	qsort_r(lab, (size_t)nlab, sizeof(int), cmp_label, fab);
+	for (int k = 1; k < nlab; k++) {
+		const struct pdma_func_info *a = &fab->funcs[lab[k - 1]].info;
+		const struct pdma_func_info *b = &fab->funcs[lab[k]].info;
+
+		if (strcmp(a->label, b->label))
+			continue;
+		pdma__err(err, "label \"%s\" is given to both %s and %02x:%02x.%x",
+			  a->label, pdma_bdf_format(a, bdf, sizeof(bdf)),
+			  b->bus, b->dev, b->fn);
+		ret = -EINVAL;
+		break;
+	}
+out:
+	free(lab);
+	return ret;
+}
+
+/*
+ * Links outside what PCIe defines (gen 1-6, x1-x32) are unknown: a dump of
+ * odd hardware must not carry a width no topology file could hold.
+ */
+static void normalize_links(struct pdma_fabric *fab)
+{
+	for (int i = 0; i < fab->nr_funcs; i++) {
+		struct pdma_link *l[2] = { &fab->funcs[i].info.link_cur,
+					   &fab->funcs[i].info.link_max };
+
+		for (int k = 0; k < 2; k++) {
+			if (l[k]->gen < 0 || l[k]->gen > 6)
+				l[k]->gen = 0;
+			if (l[k]->width < 0 || l[k]->width > 32)
+				l[k]->width = 0;
+		}
+	}
 }
 
 int pdma_fabric_finalize(struct pdma_fabric *fab, struct pdma_error *err)
@@ -594,6 +658,7 @@ int pdma_fabric_finalize(struct pdma_fabric *fab, struct pdma_error *err)
 			fab->funcs[i].info.parent = newidx[p];
 	}
 	free(newidx);
+	normalize_links(fab);
 	ret = check_unique(fab, err);
 	if (!ret)
 		ret = build_chains(fab, err);
@@ -601,6 +666,7 @@ int pdma_fabric_finalize(struct pdma_fabric *fab, struct pdma_error *err)
 		ret = build_topo(fab);
 	if (ret)
 		return ret;
+	derive_multifunction(fab);
 	derive_labels(fab);
 	derive_host_bridges(fab);
 	pdma__names_fill(fab);

@@ -168,7 +168,7 @@ static void print_text(const struct pdma_fabric *fab,
 
 		printf("Bottleneck: %.2f GB/s per direction, the link above %s (%s), %s\n",
 		       v->bottleneck_gbps, pdma_bdf_format(bl, b, sizeof(b)),
-		       bl->label, out_link(bl->link_cur, l, sizeof(l)));
+		       bl->label, out_link(v->bottleneck_speed, l, sizeof(l)));
 		if (v->modeled_gbps > 0)
 			printf("Modeled:  %.2f GB/s of payload for one flow (link model: 256-byte payloads, TLP and DLLP overheads)\n",
 			       v->modeled_gbps);
