@@ -150,7 +150,9 @@ struct pdma_p2pmem {
  * @vendor ... @revision:   identity from config space.
  * @class_code:             24-bit class (base, sub, prog-if).
  * @header_type:            0 = normal, 1 = PCI-PCI bridge, 2 = CardBus.
- * @multifunction:          header type bit 7.
+ * @multifunction:          (derived) the slot has several functions, or
+ *                          its function 0 sets header type bit 7; the
+ *                          kernel marks every function of such a slot.
  * @pcie_type:              enum pdma_pcie_type.
  * @secondary_bus, @subordinate_bus: bridges only.
  * @bars:                   six BARs (a 64-bit BAR uses the slot after it).
