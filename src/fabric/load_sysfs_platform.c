@@ -20,24 +20,13 @@ static int loader_note(struct pdma__sysfs_loader *l, const char *fmt, ...)
 
 static int loader_note(struct pdma__sysfs_loader *l, const char *fmt, ...)
 {
-	char **notes;
 	va_list ap;
-	char *s;
-	int n;
+	int ret;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	ret = pdma__notes_vadd(&l->notes, &l->nr_notes, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	notes = realloc(l->notes, sizeof(*notes) * (size_t)(l->nr_notes + 1));
-	if (!notes) {
-		free(s);
-		return -ENOMEM;
-	}
-	l->notes = notes;
-	l->notes[l->nr_notes++] = s;
-	return 0;
+	return ret;
 }
 
 int pdma__sysfs_read_platform(struct pdma__sysfs_loader *l,

@@ -118,26 +118,32 @@ int pdma_fabric_add_func(struct pdma_fabric *fab,
 	return 0;
 }
 
-int pdma_fabric_add_note(struct pdma_fabric *fab, const char *fmt, ...)
+int pdma__notes_vadd(char ***notes, int *nr, const char *fmt, va_list ap)
 {
-	char **notes;
-	va_list ap;
+	char **grown;
 	char *s;
-	int n;
 
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	if (vasprintf(&s, fmt, ap) < 0)
 		return -ENOMEM;
-	notes = realloc(fab->notes, sizeof(*notes) * (size_t)(fab->nr_notes + 1));
-	if (!notes) {
+	grown = realloc(*notes, sizeof(*grown) * (size_t)(*nr + 1));
+	if (!grown) {
 		free(s);
 		return -ENOMEM;
 	}
-	fab->notes = notes;
-	fab->notes[fab->nr_notes++] = s;
+	*notes = grown;
+	grown[(*nr)++] = s;
 	return 0;
+}
+
+int pdma_fabric_add_note(struct pdma_fabric *fab, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = pdma__notes_vadd(&fab->notes, &fab->nr_notes, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 void pdma_fabric_set_platform(struct pdma_fabric *fab,

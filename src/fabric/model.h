@@ -6,6 +6,7 @@
 #define PDMA_FABRIC_MODEL_H
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #include <peerdma/fabric.h>
@@ -70,6 +71,10 @@ PDMA_INTERNAL void pdma__fabric_changed(struct pdma_fabric *fab);
 PDMA_INTERNAL int pdma__fabric_hb_of(const struct pdma_fabric *fab, int idx);
 PDMA_INTERNAL bool pdma__uplink(const struct pdma_fabric *fab, int idx,
 				struct pdma_link *out);
+
+/* model.c: append a formatted line to a growing array of strings. */
+PDMA_INTERNAL int pdma__notes_vadd(char ***notes, int *nr, const char *fmt,
+				   va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* names.c: vendor and device names from libpci's ID database. */
 PDMA_INTERNAL void pdma__names_fill(struct pdma_fabric *fab);

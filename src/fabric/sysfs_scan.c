@@ -54,24 +54,13 @@ static int tree_note(struct pdma__sysfs_tree *t, const char *fmt, ...)
 
 static int tree_note(struct pdma__sysfs_tree *t, const char *fmt, ...)
 {
-	char **notes;
 	va_list ap;
-	char *s;
-	int n;
+	int ret;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	ret = pdma__notes_vadd(&t->notes, &t->nr_notes, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -ENOMEM;
-	notes = realloc(t->notes, sizeof(*notes) * (size_t)(t->nr_notes + 1));
-	if (!notes) {
-		free(s);
-		return -ENOMEM;
-	}
-	t->notes = notes;
-	t->notes[t->nr_notes++] = s;
-	return 0;
+	return ret;
 }
 
 static int cmp_name(const struct dirent **a, const struct dirent **b)
