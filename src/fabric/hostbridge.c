@@ -36,18 +36,12 @@ static const struct hb_entry list_v6_12[] = {
 	{ 0, 0, 0 },
 };
 
-/* The newest kernels (about 7.0): integrated accelerators, NVIDIA, Google. */
-static const struct hb_entry list_latest[] = {
-	{ 0x8086, 0x3c00, REQ_SAME_HOST_BRIDGE },
-	{ 0x8086, 0x3c01, REQ_SAME_HOST_BRIDGE },
-	{ 0x8086, 0x2f00, REQ_SAME_HOST_BRIDGE },
-	{ 0x8086, 0x2f01, REQ_SAME_HOST_BRIDGE },
-	{ 0x8086, 0x2030, 0 },
-	{ 0x8086, 0x2031, 0 },
-	{ 0x8086, 0x2032, 0 },
-	{ 0x8086, 0x2033, 0 },
-	{ 0x8086, 0x2020, 0 },
-	{ 0x8086, 0x09a2, 0 },
+/*
+ * What the newest kernels (about 7.0) added after 6.12's entries:
+ * integrated accelerators, NVIDIA and Google.  None matches a 6.12 entry,
+ * so looking at 6.12's list first and then at these is the newest list.
+ */
+static const struct hb_entry list_added_later[] = {
 	{ 0x8086, 0x0b25, 0 },	/* DSA SPR0 */
 	{ 0x8086, 0x0cfe, 0 },	/* IAX SPR0 */
 	{ 0x8086, 0x11fb, 0 },	/* DSA GNRD */
@@ -108,24 +102,33 @@ bool pdma__cpu_supports_p2pdma(const struct pdma_fabric *fab)
  * __host_bridge_whitelist(): look the host bridge's root device up; the
  * first matching entry decides.
  */
+/* The first entry of @e matching @root, or NULL. */
+static const struct hb_entry *lookup(const struct hb_entry *e,
+				    const struct pdma_func_info *root)
+{
+	for (; e->vendor; e++)
+		if (root->vendor == e->vendor &&
+		    (e->device == ANY_DEVICE || root->device == e->device))
+			return e;
+	return NULL;
+}
+
 enum pdma_hb_status pdma__hb_status(const struct pdma_fabric *fab, int hb,
 				    bool same)
 {
-	const struct hb_entry *e = fab->rules == PDMA_RULES_LATEST ?
-					   list_latest : list_v6_12;
 	const struct pdma_func_info *root;
+	const struct hb_entry *e;
 	int rf = fab->hbs[hb].info.root_func;
 
 	if (rf == PDMA_NONE)
 		return PDMA_HB_NO_ROOT;
 	root = &fab->funcs[rf].info;
-	for (; e->vendor; e++) {
-		if (root->vendor != e->vendor ||
-		    (e->device != ANY_DEVICE && root->device != e->device))
-			continue;
-		if ((e->flags & REQ_SAME_HOST_BRIDGE) && !same)
-			return PDMA_HB_REQ_SAME;
-		return PDMA_HB_OK;
-	}
-	return PDMA_HB_NOT_LISTED;
+	e = lookup(list_v6_12, root);
+	if (!e && fab->rules == PDMA_RULES_LATEST)
+		e = lookup(list_added_later, root);
+	if (!e)
+		return PDMA_HB_NOT_LISTED;
+	if ((e->flags & REQ_SAME_HOST_BRIDGE) && !same)
+		return PDMA_HB_REQ_SAME;
+	return PDMA_HB_OK;
 }
