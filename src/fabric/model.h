@@ -65,6 +65,10 @@ struct pdma_fabric {
 /* Prefix of library-internal symbols (not exported by the version map). */
 #define PDMA_INTERNAL __attribute__((visibility("hidden")))
 
+/* finalize.c: also used when the model changes after finalize. */
+PDMA_INTERNAL int pdma__build_topo(struct pdma_fabric *fab);
+PDMA_INTERNAL void pdma__derive_host_bridges(struct pdma_fabric *fab);
+
 /* model.c */
 PDMA_INTERNAL bool pdma__acs_redirects(const struct pdma_func_info *fi);
 PDMA_INTERNAL void pdma__fabric_changed(struct pdma_fabric *fab);
