@@ -5,6 +5,8 @@
 #ifndef PEERDMA_PEERDMA_H
 #define PEERDMA_PEERDMA_H
 
+#include <peerdma/accel.h>
+#include <peerdma/dev.h>
 #include <peerdma/dma.h>
 #include <peerdma/dmabuf.h>
 #include <peerdma/fabric.h>
@@ -12,6 +14,7 @@
 #include <peerdma/iommu.h>
 #include <peerdma/link.h>
 #include <peerdma/mem.h>
+#include <peerdma/nvme.h>
 #include <peerdma/platform.h>
 #include <peerdma/resv.h>
 #include <peerdma/source.h>
