@@ -15,6 +15,9 @@
 
 #define TAG PDMA_ACCEL_TAG_LEN
 
+_Static_assert(sizeof(struct pdma_accel_desc) == 64, "a descriptor is 64 bytes");
+_Static_assert(sizeof(struct pdma_accel_cqe) == 16, "a completion is 16 bytes");
+
 struct result {
 	unsigned status;
 	uint32_t bytes;

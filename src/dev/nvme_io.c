@@ -14,6 +14,9 @@
 
 #define PS PDMA_NVME_PAGE_SIZE
 
+_Static_assert(sizeof(struct pdma_nvme_cmd) == 64, "an SQ entry is 64 bytes");
+_Static_assert(sizeof(struct pdma_nvme_cqe) == 16, "a CQ entry is 16 bytes");
+
 /* Walk PRP1/PRP2 (and PRP lists) for @len bytes into c->segs. */
 static unsigned build_prps(struct pdma_nvme *c, const struct pdma_nvme_cmd *cmd,
 			   uint64_t len, int *nents)
