@@ -166,38 +166,13 @@ static void test_match_context_and_create(void)
 	CHECK(f == NULL);
 }
 
-struct deadline_fence {
-	struct mock_fence m;
-	int64_t deadline;
-};
-
-static void record_deadline(struct pdma_fence *f, int64_t deadline)
-{
-	((struct deadline_fence *)f)->deadline = deadline;
-}
-
-static void deadline_release(struct pdma_fence *f)
-{
-	free(f);
-}
-
-static const struct pdma_fence_ops deadline_ops = {
-	.get_driver_name = mock_driver_name,
-	.get_timeline_name = mock_timeline_name,
-	.set_deadline = record_deadline,
-	.release = deadline_release,
-};
-
 static void test_deadline(void)
 {
 	struct pdma_fence **fences = calloc(2, sizeof(*fences)), *array;
 	struct deadline_fence *d[2];
 
 	for (int i = 0; i < 2; i++) {
-		d[i] = calloc(1, sizeof(*d[i]));
-		pdma_fence_lock_init(&d[i]->m.lock);
-		pdma_fence_init(&d[i]->m.base, &deadline_ops, &d[i]->m.lock,
-				pdma_fence_context_alloc(1), 1);
+		d[i] = deadline_fence();
 		fences[i] = &d[i]->m.base;
 	}
 	pdma_fence_signal(fences[1]);

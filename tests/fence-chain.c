@@ -208,34 +208,13 @@ static void context_rule(void)
 		pdma_fence_put(f[i]);
 }
 
-struct deadline_fence {
-	struct mock_fence m;
-	int64_t deadline;
-};
-
-static void record_deadline(struct pdma_fence *f, int64_t deadline)
-{
-	((struct deadline_fence *)f)->deadline = deadline;
-}
-
-static const struct pdma_fence_ops deadline_ops = {
-	.get_driver_name = mock_driver_name,
-	.get_timeline_name = mock_timeline_name,
-	.set_deadline = record_deadline,
-	.release = mock_release,
-};
-
 static void deadline_forwarding(void)
 {
 	struct deadline_fence *d[3];
 	struct pdma_fence *tail = NULL, *node;
 
 	for (int i = 0; i < 3; i++) {
-		d[i] = calloc(1, sizeof(*d[i]));
-		REQUIRE(d[i]);
-		pdma_fence_lock_init(&d[i]->m.lock);
-		pdma_fence_init(&d[i]->m.base, &deadline_ops, &d[i]->m.lock,
-				pdma_fence_context_alloc(1), 1);
+		d[i] = deadline_fence();
 		node = mock_chain(tail, &d[i]->m.base, i + 1);
 		pdma_fence_put(tail);
 		tail = node;

@@ -77,6 +77,36 @@ static inline struct pdma_fence *mock_fence(void)
 	return mock_fence_on(pdma_fence_context_alloc(1), 1, false);
 }
 
+/* A mock that records the last deadline hint it was given. */
+struct deadline_fence {
+	struct mock_fence m;
+	int64_t deadline;
+};
+
+static inline void record_deadline(struct pdma_fence *f, int64_t deadline)
+{
+	((struct deadline_fence *)f)->deadline = deadline;
+}
+
+static const struct pdma_fence_ops deadline_ops = {
+	.get_driver_name = mock_driver_name,
+	.get_timeline_name = mock_timeline_name,
+	.set_deadline = record_deadline,
+	.release = mock_release,
+};
+
+/* A new unsignalled deadline mock on a context of its own, seqno 1. */
+static inline struct deadline_fence *deadline_fence(void)
+{
+	struct deadline_fence *d = calloc(1, sizeof(*d));
+
+	REQUIRE(d);
+	pdma_fence_lock_init(&d->m.lock);
+	REQUIRE(!pdma_fence_init(&d->m.base, &deadline_ops, &d->m.lock,
+				 pdma_fence_context_alloc(1), 1));
+	return d;
+}
+
 static inline int mock_released_count(void)
 {
 	return __atomic_load_n(&mock_released, __ATOMIC_RELAXED);

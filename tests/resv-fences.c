@@ -209,34 +209,13 @@ static void test_singleton_and_copy(void)
 	pdma_fence_put(f[1]);
 }
 
-struct deadline_fence {
-	struct mock_fence m;
-	int64_t deadline;
-};
-
-static void record_deadline(struct pdma_fence *f, int64_t deadline)
-{
-	((struct deadline_fence *)f)->deadline = deadline;
-}
-
-static const struct pdma_fence_ops deadline_ops = {
-	.get_driver_name = mock_driver_name,
-	.get_timeline_name = mock_timeline_name,
-	.set_deadline = record_deadline,
-	.release = mock_release,
-};
-
 static void test_wait_and_deadline(void)
 {
-	struct deadline_fence *d = calloc(1, sizeof(*d));
+	struct deadline_fence *d = deadline_fence();
 	struct pdma_fence *f, *k = mock_fence();
 	struct pdma_resv r;
 	int64_t t0;
 
-	REQUIRE(d);
-	pdma_fence_lock_init(&d->m.lock);
-	pdma_fence_init(&d->m.base, &deadline_ops, &d->m.lock,
-			pdma_fence_context_alloc(1), 1);
 	f = &d->m.base;
 
 	pdma_resv_init(&r);

@@ -184,33 +184,12 @@ static void test_info(void)
 	pdma_fence_put(f2);
 }
 
-struct deadline_fence {
-	struct mock_fence m;
-	int64_t deadline;
-};
-
-static void record_deadline(struct pdma_fence *f, int64_t deadline)
-{
-	((struct deadline_fence *)f)->deadline = deadline;
-}
-
-static const struct pdma_fence_ops deadline_ops = {
-	.get_driver_name = mock_driver_name,
-	.get_timeline_name = mock_timeline_name,
-	.set_deadline = record_deadline,
-	.release = mock_release,
-};
-
 static void test_deadline_and_lifetime(void)
 {
-	struct deadline_fence *d = calloc(1, sizeof(*d));
+	struct deadline_fence *d = deadline_fence();
 	struct pdma_fence *stub;
 	int fd, fd2, released;
 
-	REQUIRE(d);
-	pdma_fence_lock_init(&d->m.lock);
-	pdma_fence_init(&d->m.base, &deadline_ops, &d->m.lock,
-			pdma_fence_context_alloc(1), 1);
 	REQUIRE(!pdma_syncfd_export(&d->m.base, NULL, &fd));
 	CHECK_EQ_INT(pdma_syncfd_set_deadline(fd, 123456), 0);
 	CHECK_EQ_INT(d->deadline, 123456);
