@@ -16,7 +16,7 @@
 #include "tb.h"
 
 #include "fabric/verdict_internal.h"
-#include "../bench/synth.h"
+#include "bench/synth.h"
 
 static struct pdma_fabric *build(void)
 {
@@ -245,7 +245,7 @@ static void random_sessions(void)
 
 		sp.endpoints = 60;
 		sp.acs_pct = 60;
-		REQUIRE(synth_build(&sp, &fab, &err) == 0);
+		REQUIRE(pdma__synth_build(&sp, &fab, &err) == 0);
 		s0 = stats(fab);
 		for (int op = 0; op < 3000; op++) {
 			int n = pdma_fabric_nr_funcs(fab), k = synth_below(&rng, 100);

@@ -15,7 +15,7 @@
 #include "tb.h"
 
 #include "fabric/verdict_internal.h"
-#include "../bench/synth.h"
+#include "bench/synth.h"
 
 static long pairs_checked, fabrics_checked;
 
@@ -191,7 +191,7 @@ static void random_fabrics(int count)
 		sp.sriov_pct = synth_below(&s, 15);
 		sp.rciep_pct = synth_below(&s, 100);
 		sp.domains = synth_pct(&s, 30);
-		if (synth_build(&sp, &fab, &err)) {
+		if (pdma__synth_build(&sp, &fab, &err)) {
 			fprintf(stderr, "seed %d: %s\n", i, err.msg);
 			CHECK(!"the generator made a fabric finalize rejects");
 			continue;

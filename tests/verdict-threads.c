@@ -12,7 +12,7 @@
 #include "tb.h"
 
 #include "fabric/verdict_internal.h"
-#include "../bench/synth.h"
+#include "bench/synth.h"
 
 #define NR_THREADS 4
 
@@ -167,7 +167,7 @@ int main(void)
 	sp.max_levels = 3;
 	sp.acs_pct = 40;
 	sp.random_platform = false;
-	REQUIRE(synth_build(&sp, &fab, &err) == 0);
+	REQUIRE(pdma__synth_build(&sp, &fab, &err) == 0);
 	run(fab, "synthetic");
 	pdma_fabric_destroy(fab);
 	return harness_exit();

@@ -6,6 +6,7 @@
 #define PEERDMA_PEERDMA_H
 
 #include <peerdma/accel.h>
+#include <peerdma/bench.h>
 #include <peerdma/dev.h>
 #include <peerdma/dma.h>
 #include <peerdma/dmabuf.h>

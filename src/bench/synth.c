@@ -1,94 +1,13 @@
-/* SPDX-License-Identifier: MIT */
+// SPDX-License-Identifier: MIT
 /*
- * Synthetic PCIe fabrics for the verdict benchmark and the equivalence
- * test: host bridges whose root device is drawn from the kernel's
- * allow-lists (and from ids on no list, and root buses with no device the
- * kernel can look up), RCiEPs on root buses, root ports (some of them
- * functions of one multifunction device, like AMD's GPP bridges), nested
- * switches, PCIe-to-PCI bridges, multifunction endpoints, SR-IOV style
- * functions spread over a bus, and random ACS control words on ports and
- * endpoints.  The same seed gives the same fabric.
- *
- * Header-only so that a test program (one .c file each) can use it:
- *
- *	struct synth_params sp = synth_defaults(42);
- *	struct pdma_fabric *fab;
- *	if (synth_build(&sp, &fab, &err)) ...
+ * bench: synthetic PCIe fabrics (see synth.h).
  */
-#ifndef PDMA_BENCH_SYNTH_H
-#define PDMA_BENCH_SYNTH_H
-
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <peerdma/peerdma.h>
-
-/**
- * struct synth_params - what to generate.
- * @seed:        the random stream.
- * @nr_hbs:      host bridges (1..64).
- * @endpoints:   about this many non-bridge functions in all.
- * @max_levels:  switch levels below a root port (0..4).
- * @acs_pct:     percent of ports with an ACS capability (random control
- *               word); endpoints get one at a quarter of that rate.
- * @mf_pct:      percent of devices that are multifunction.
- * @sriov_pct:   percent of devices with many functions over the bus.
- * @rciep_pct:   percent of root buses with integrated endpoints.
- * @listed_pct:  percent of root buses whose root device has an id every
- *               kernel allows across host bridges (Skylake-E, Ice Lake);
- *               the others draw from all lists and from ids on none.
- * @random_platform: random CPU vendor/family and kernel rules (else an
- *               Intel CPU and the 6.12 rules).
- * @domains:     one PCI domain per host bridge (else they split bus
- *               numbers 0-255 of domain 0).
- */
-struct synth_params {
-	uint64_t seed;
-	int nr_hbs;
-	int endpoints;
-	int max_levels;
-	int acs_pct;
-	int mf_pct;
-	int sriov_pct;
-	int rciep_pct;
-	int listed_pct;
-	bool random_platform;
-	bool domains;
-};
-
-static inline struct synth_params synth_defaults(uint64_t seed)
-{
-	struct synth_params sp = {
-		.seed = seed, .nr_hbs = 2, .endpoints = 40, .max_levels = 2,
-		.acs_pct = 30, .mf_pct = 20, .sriov_pct = 5, .rciep_pct = 50,
-		.random_platform = true, .domains = false,
-	};
-	return sp;
-}
-
-/* splitmix64 */
-static inline uint64_t synth_rand(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n). */
-static inline int synth_below(uint64_t *s, int n)
-{
-	return n > 0 ? (int)(synth_rand(s) % (uint64_t)n) : 0;
-}
-
-static inline bool synth_pct(uint64_t *s, int pct)
-{
-	return synth_below(s, 100) < pct;
-}
+#include "bench/synth.h"
 
 struct synth_ctx {
 	const struct synth_params *sp;
@@ -127,7 +46,7 @@ static const uint16_t synth_acs_ctrls[] = {
 	0x005f, 0x0001, 0x0010, 0x003f,
 };
 
-static inline int synth_push(struct synth_ctx *c, uint8_t bus, uint8_t dev,
+static int synth_push(struct synth_ctx *c, uint8_t bus, uint8_t dev,
 			     uint8_t fn, int parent)
 {
 	struct pdma_func_info *fi;
@@ -164,7 +83,7 @@ static inline int synth_push(struct synth_ctx *c, uint8_t bus, uint8_t dev,
 	return c->nr++;
 }
 
-static inline void synth_acs(struct synth_ctx *c, int idx, int pct)
+static void synth_acs(struct synth_ctx *c, int idx, int pct)
 {
 	if (idx < 0 || !synth_pct(&c->rng, pct))
 		return;
@@ -174,7 +93,7 @@ static inline void synth_acs(struct synth_ctx *c, int idx, int pct)
 		&c->rng, sizeof(synth_acs_ctrls) / sizeof(synth_acs_ctrls[0]))];
 }
 
-static inline int synth_endpoint(struct synth_ctx *c, uint8_t bus,
+static int synth_endpoint(struct synth_ctx *c, uint8_t bus,
 				 uint8_t dev, uint8_t fn, int parent, bool mf)
 {
 	int i = synth_push(c, bus, dev, fn, parent);
@@ -191,7 +110,7 @@ static inline int synth_endpoint(struct synth_ctx *c, uint8_t bus,
 	return i;
 }
 
-static inline int synth_bridge(struct synth_ctx *c, uint8_t bus, uint8_t dev,
+static int synth_bridge(struct synth_ctx *c, uint8_t bus, uint8_t dev,
 			       uint8_t fn, int parent, int type)
 {
 	int i;
@@ -210,7 +129,7 @@ static inline int synth_bridge(struct synth_ctx *c, uint8_t bus, uint8_t dev,
 }
 
 /* A device on @bus below @parent: one function, several, or many. */
-static inline void synth_leaf(struct synth_ctx *c, int parent, uint8_t bus)
+static void synth_leaf(struct synth_ctx *c, int parent, uint8_t bus)
 {
 	int kind = synth_below(&c->rng, 100);
 
@@ -236,7 +155,7 @@ static inline void synth_leaf(struct synth_ctx *c, int parent, uint8_t bus)
 }
 
 /* Whatever sits below port @port, whose secondary bus is @bus. */
-static inline void synth_below_port(struct synth_ctx *c, int port, int level)
+static void synth_below_port(struct synth_ctx *c, int port, int level)
 {
 	uint8_t bus = c->f[port].secondary_bus;
 	int r = synth_below(&c->rng, 100), usp, ndsp;
@@ -275,7 +194,7 @@ static inline void synth_below_port(struct synth_ctx *c, int port, int level)
 }
 
 /* Subordinate bus numbers: the highest bus below each bridge. */
-static inline void synth_subordinates(struct synth_ctx *c, int from)
+static void synth_subordinates(struct synth_ctx *c, int from)
 {
 	for (int i = c->nr - 1; i >= from; i--) {
 		struct pdma_func_info *fi = &c->f[i];
@@ -292,7 +211,7 @@ static inline void synth_subordinates(struct synth_ctx *c, int from)
 	}
 }
 
-static inline void synth_root_bus(struct synth_ctx *c, uint8_t root)
+static void synth_root_bus(struct synth_ctx *c, uint8_t root)
 {
 	int style = synth_below(&c->rng, 10), id, i, first_dev = 1;
 	int nids = (int)(sizeof(synth_root_ids) / sizeof(synth_root_ids[0]));
@@ -351,7 +270,7 @@ static inline void synth_root_bus(struct synth_ctx *c, uint8_t root)
 	}
 }
 
-static inline void synth_platform(struct synth_ctx *c,
+static void synth_platform(struct synth_ctx *c,
 				  struct pdma_platform_info *pi)
 {
 	static const struct {
@@ -373,12 +292,8 @@ static inline void synth_platform(struct synth_ctx *c,
 		 (unsigned long long)c->sp->seed);
 }
 
-/**
- * synth_build() - generate and finalize a fabric.
- * Return: 0, -ENOMEM, or what finalize returns (a generator bug).
- */
-static inline int synth_build(const struct synth_params *sp,
-			      struct pdma_fabric **out, struct pdma_error *err)
+int pdma__synth_build(const struct synth_params *sp, struct pdma_fabric **out,
+		      struct pdma_error *err)
 {
 	struct synth_ctx c = { .sp = sp, .rng = sp->seed };
 	struct pdma_platform_info pi;
@@ -423,4 +338,3 @@ static inline int synth_build(const struct synth_params *sp,
 	return 0;
 }
 
-#endif /* PDMA_BENCH_SYNTH_H */
