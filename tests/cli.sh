@@ -132,8 +132,8 @@ $script" "$@" && return 0
 run --version
 check "--version" eval 'rc_is 0 && [[ $out =~ ^peerdma\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "$out"; false; }'
 run --help
-check "--help lists every command" eval 'rc_is 0 && has "$out" topo && has "$out" matrix && has "$out" explain && has "$out" export && has "$out" snapshot && has "$out" presets'
-for c in topo matrix explain export snapshot presets; do
+check "--help lists every command" eval 'rc_is 0 && has "$out" topo && has "$out" matrix && has "$out" explain && has "$out" export && has "$out" snapshot && has "$out" presets && has "$out" bench'
+for c in topo matrix explain export snapshot presets bench; do
 	run "$c" --help
 	check "$c --help" eval 'rc_is 0 && has "$out" "Usage: peerdma $c"'
 done
@@ -410,6 +410,30 @@ check "a machine with PCIe devices is shown, without a message" \
 run matrix
 check "this machine: matrix (or the fallback, in one line)" \
 	eval 'rc_is 0 && { [ -z "$err" ] || { [ "$(wc -l <"$tmp/err")" -eq 1 ] && has "$err" "showing the built-in preset"; }; }'
+
+# ---- bench ---------------------------------------------------------------
+
+run bench --quick
+check "bench --quick: one table with every benchmark, ratios and goals" \
+	eval 'rc_is 0 && has "$out" BENCHMARK && has "$out" RATIO && has "$out" verdict && has "$out" copy/p2p-vs-bounce && has "$out" iova/1-thread && has "$out" p2pmem/alloc && has "$out" fence/lifecycle && has "$out" "goals met" && has "$out" "pairs agree"'
+"$pdma" bench --quick --json verdict iova >"$tmp/bench.json" 2>"$tmp/gen.err"
+rc=$?
+check "bench --quick --json verdict iova parses, only those, with the machine" \
+	eval 'rc_is 0 && jcheck "
+d = load(sys.argv[1])
+names = [b[\"name\"] for b in d[\"benchmarks\"]]
+assert names == [\"verdict\", \"iova/1-thread\", \"iova/2-threads\"], names
+for b in d[\"benchmarks\"]:
+    o, base = b[\"ours\"][\"value\"], b[\"baseline\"][\"value\"]
+    assert o > 0 and base > 0 and b[\"ours\"][\"unit\"] == b[\"baseline\"][\"unit\"], b
+    assert abs(b[\"ratio\"] - o / base) < 1e-6 * b[\"ratio\"], b
+    assert b[\"goal\"] == 5 and b[\"met\"] == (b[\"ratio\"] >= 5), b
+assert d[\"machine\"][\"nproc\"] >= 1 and len(d[\"machine\"][\"load_average\"]) == 3
+" "$tmp/bench.json"'
+usage_error "bench with an unknown name" "unknown benchmark 'nope': use verdict, copy, iova, p2pmem or fence" bench --quick nope
+usage_error "bench --quick=x" "unknown option" bench --quick=x
+run bench --help
+check "bench --help" eval 'rc_is 0 && has "$out" "Usage: peerdma bench"'
 
 echo "1..$n"
 if [ "$failed" -ne 0 ]; then

@@ -42,6 +42,7 @@ enum cli_color {
  * @cpu_arg:      --cpu's value, for the platform's cpu_source.
  * @rules_set, @rules: --rules.
  * @json, @qemu, @all: output selection.
+ * @quick:        bench --quick.
  * @color:        --color.
  */
 struct cli {
@@ -56,6 +57,7 @@ struct cli {
 	bool rules_set;
 	enum pdma_rules rules;
 	bool json, qemu, all;
+	bool quick;
 	enum cli_color color;
 };
 
@@ -106,5 +108,6 @@ int cmd_explain(const struct cli *c);
 int cmd_export(const struct cli *c);
 int cmd_snapshot(const struct cli *c);
 int cmd_presets(const struct cli *c);
+int cmd_bench(const struct cli *c);
 
 #endif /* PEERDMA_CLI_H */
