@@ -18,6 +18,7 @@
 #include <peerdma/nvme.h>
 #include <peerdma/platform.h>
 #include <peerdma/resv.h>
+#include <peerdma/scenario.h>
 #include <peerdma/source.h>
 #include <peerdma/syncfd.h>
 #include <peerdma/verdict.h>

@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <peerdma/resv.h>
+
 #include "scenario_internal.h"
 
 static uint64_t compare(const unsigned char *got, uint64_t len, uint64_t off,
@@ -64,6 +66,40 @@ static int fill_namespace(int fd, uint64_t total, uint64_t io, uint32_t seed,
 	r->src_crc = crc;
 	free(buf);
 	return 0;
+}
+
+/* The NVMe takes peer memory and keeps the buffer pinned: never moved. */
+static void nvme_move_notify(struct pdma_dmabuf_attachment *a)
+{
+	(void)a;
+}
+
+static const struct pdma_dmabuf_importer_ops nvme_ops = {
+	.allow_peer2peer = true,
+	.move_notify = nvme_move_notify,
+};
+
+/* Pin the buffer where the NVMe can reach it, and map it. */
+static int pin_map(struct pdma_dmabuf *buf, struct pdma_dmabuf_attachment *a,
+		   struct pdma_sgt **sgt)
+{
+	struct pdma_resv *resv = pdma_dmabuf_resv(buf);
+	int ret;
+
+	*sgt = NULL;
+	ret = pdma_resv_lock(resv, NULL);
+	if (ret)
+		return ret;
+	ret = pdma_dmabuf_pin(a);
+	if (!ret) {
+		ret = pdma_dmabuf_map_attachment(a, PDMA_FROM_DEVICE, sgt);
+		if (ret) {
+			*sgt = NULL;
+			pdma_dmabuf_unpin(a);
+		}
+	}
+	pdma_resv_unlock(resv);
+	return ret;
 }
 
 int pdma__sc_nvme_to_gpu(struct sc_env *e, const struct pdma_scenario_flow *f,
@@ -110,10 +146,10 @@ int pdma__sc_nvme_to_gpu(struct sc_env *e, const struct pdma_scenario_flow *f,
 	if (r->p2p) {
 		ret = pdma_gpu_bo_export(bo, &buf);
 		if (!ret)
-			ret = pdma_dmabuf_attach(buf, e->nvme, &att);
+			ret = pdma_dmabuf_dynamic_attach(buf, e->nvme, &nvme_ops,
+							 NULL, &att);
 		if (!ret)
-			ret = pdma_dmabuf_map_attachment_unlocked(
-				att, PDMA_FROM_DEVICE, &sgt);
+			ret = pin_map(buf, att, &sgt);
 		if (ret) {
 			r->p2p = false;
 			pdma__sc_why(r, true, "but the GPU buffer could not be "
@@ -195,9 +231,12 @@ int pdma__sc_nvme_to_gpu(struct sc_env *e, const struct pdma_scenario_flow *f,
 out_end:
 	pdma__sc_end(e, r, busy);
 out:
-	if (sgt)
-		pdma_dmabuf_unmap_attachment_unlocked(att, sgt,
-						      PDMA_FROM_DEVICE);
+	if (sgt) {
+		pdma_resv_lock(pdma_dmabuf_resv(buf), NULL);
+		pdma_dmabuf_unmap_attachment(att, sgt, PDMA_FROM_DEVICE);
+		pdma_dmabuf_unpin(att);
+		pdma_resv_unlock(pdma_dmabuf_resv(buf));
+	}
 	if (att)
 		pdma_dmabuf_detach(buf, att);
 	if (buf)

@@ -22,6 +22,7 @@ struct stage {
 	bool p2p;
 	void *buf;			/* CPU pointer of the staging memory */
 	uint64_t dma;			/* its address as the NVMe sees it */
+	uint64_t nic_dma;		/* and as the NIC sees it */
 	struct pdma_rnic_mr *mr;	/* the local NIC's MR over it */
 	struct pdma_p2pmem_provider *prov;
 	uint64_t len;
@@ -38,6 +39,8 @@ static int stage_ram(struct sc_env *e, struct stage *s, uint64_t len)
 	if (!s->buf)
 		return -ENOMEM;
 	ret = pdma__sc_map(&e->local, e->nvme, phys, len, &s->dma);
+	if (!ret)	/* the NIC's own mapping, for the link model */
+		ret = pdma__sc_map(&e->local, e->nic, phys, len, &s->nic_dma);
 	if (!ret)
 		ret = pdma_rnic_reg_phys(e->lnic, phys, len,
 					 PDMA_RNIC_LOCAL_WRITE |
@@ -61,6 +64,8 @@ static int stage_cmb(struct sc_env *e, struct stage *s, uint64_t len)
 	}
 	phys = pdma_p2pmem_virt_to_phys(s->prov, s->buf);
 	ret = pdma__sc_map(&e->local, e->nvme, phys, len, &s->dma);
+	if (!ret)
+		ret = pdma__sc_map(&e->local, e->nic, phys, len, &s->nic_dma);
 	if (!ret)
 		ret = pdma_rnic_reg_p2pmem(e->lnic, s->prov, s->buf, len,
 					   PDMA_RNIC_LOCAL_WRITE |
@@ -184,8 +189,6 @@ int pdma__sc_nic_to_nvme(struct sc_env *e, const struct pdma_scenario_flow *f,
 	}
 	if (!r->p2p && (ret = stage_ram(e, &st, io * slots)))
 		goto out_stage;
-	legs[0] = (struct pdma_flow){ e->nic, st.dma, true, 0 };
-	legs[1] = (struct pdma_flow){ e->nvme, st.dma, false, 0 };
 	pdma__sc_begin(e, r);
 	do {
 		uint32_t crc = (uint32_t)crc32(0, NULL, 0);
@@ -286,7 +289,11 @@ retry:
 		pass++;
 	} while (busy < f->duration);
 	pdma__sc_end(e, r, busy);
-	pdma__sc_model(e, r, legs, 2);
+	/* The NIC writes the buffer while the NVMe reads it (the NVMe's
+	 * reads of its own CMB cross no link). */
+	legs[0] = (struct pdma_flow){ e->nic, st.nic_dma, true, 0 };
+	legs[1] = (struct pdma_flow){ e->nvme, st.dma, false, 0 };
+	pdma__sc_model(e, r, legs, st.p2p ? 1 : 2);
 	r->verified = r->corrupt_bytes == 0 && r->src_crc == r->dst_crc;
 	ret = 0;
 	goto out_stage;

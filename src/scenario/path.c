@@ -63,10 +63,18 @@ void pdma__sc_verdict(struct sc_env *e, int provider, int client,
 	if (v.map_type == PDMA_MAP_NOT_SUPPORTED) {
 		const char *reason = "";
 
-		for (int i = 0; i < v.nr_reasons; i++)
-			if (v.reasons[i].rule != PDMA_RULE_CPU_NOT_AMD &&
-			    v.reasons[i].rule != PDMA_RULE_IOMMU_TRANSLATES) {
+		/* The rule that refused, not the ones that led there. */
+		for (int i = 0; i < v.nr_reasons && !reason[0]; i++)
+			switch (v.reasons[i].rule) {
+			case PDMA_RULE_HB_NOT_LISTED:
+			case PDMA_RULE_HB_REQ_SAME:
+			case PDMA_RULE_HB_NO_ROOT_DEV:
+			case PDMA_RULE_CPU_TOO_OLD:
+			case PDMA_RULE_ACS_UNKNOWN:
+			case PDMA_RULE_IOMMU_BLOCKS:
 				reason = v.reasons[i].text;
+				break;
+			default:
 				break;
 			}
 		if (!reason[0] && v.nr_reasons)
@@ -152,8 +160,12 @@ void pdma__sc_model(struct sc_env *e, struct pdma_path_result *r,
 	double rates[4], best = INFINITY;
 
 	r->modeled_gbps = 0;
-	if (n > 4 || pdma_platform_model_flows(e->local.plat, legs, n, NULL,
-					       rates))
+	int ret;
+
+	if (n > 4)
+		return;
+	ret = pdma_platform_model_flows(e->local.plat, legs, n, NULL, rates);
+	if (ret)
 		return;
 	for (int i = 0; i < n; i++)
 		if (rates[i] < best)

@@ -44,6 +44,7 @@ enum cli_color {
  * @json, @qemu, @all: output selection.
  * @quick:        bench --quick.
  * @color:        --color.
+ * @list, @plot:  run's --list and --plot FILE.
  */
 struct cli {
 	const char *cmd;
@@ -59,6 +60,8 @@ struct cli {
 	bool json, qemu, all;
 	bool quick;
 	enum cli_color color;
+	bool list;
+	const char *plot;
 };
 
 /* main.c */
@@ -108,6 +111,11 @@ int cmd_explain(const struct cli *c);
 int cmd_export(const struct cli *c);
 int cmd_snapshot(const struct cli *c);
 int cmd_presets(const struct cli *c);
+int cmd_run(const struct cli *c);
+
+/* run_plot.c */
+int run_plot(const struct pdma_scenario_result *r, const char *src,
+	     const char *path);
 int cmd_bench(const struct cli *c);
 
 #endif /* PEERDMA_CLI_H */
