@@ -415,7 +415,7 @@ check "this machine: matrix (or the fallback, in one line)" \
 
 run bench --quick
 check "bench --quick: one table with every benchmark, ratios and goals" \
-	eval 'rc_is 0 && has "$out" BENCHMARK && has "$out" RATIO && has "$out" verdict && has "$out" copy/p2p-vs-bounce && has "$out" iova/1-thread && has "$out" p2pmem/alloc && has "$out" fence/lifecycle && has "$out" "goals met" && has "$out" "pairs agree"'
+	eval 'rc_is 0 && has "$out" BENCHMARK && has "$out" RATIO && has "$out" verdict && has "$out" copy/p2p-vs-bounce && has "$out" iova/1-thread && has "$out" p2pmem/alloc && has "$out" fence/lifecycle && has "$out" scenario/p2p-vs-bounce && has "$out" "goals met" && has "$out" "pairs agree"'
 "$pdma" bench --quick --json verdict iova >"$tmp/bench.json" 2>"$tmp/gen.err"
 rc=$?
 check "bench --quick --json verdict iova parses, only those, with the machine" \
@@ -430,7 +430,7 @@ for b in d[\"benchmarks\"]:
     assert b[\"goal\"] == 5 and b[\"met\"] == (b[\"ratio\"] >= 5), b
 assert d[\"machine\"][\"nproc\"] >= 1 and len(d[\"machine\"][\"load_average\"]) == 3
 " "$tmp/bench.json"'
-usage_error "bench with an unknown name" "unknown benchmark 'nope': use verdict, copy, iova, p2pmem or fence" bench --quick nope
+usage_error "bench with an unknown name" "unknown benchmark 'nope': use verdict, copy, iova, p2pmem, fence or scenario" bench --quick nope
 usage_error "bench --quick=x" "unknown option" bench --quick=x
 run bench --help
 check "bench --help" eval 'rc_is 0 && has "$out" "Usage: peerdma bench"'

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <peerdma/scenario.h>
+
 #include "bench/bench_internal.h"
 
 /* Rows being filled: at most @max, @n so far. */
@@ -201,11 +203,11 @@ static int run_fence(const struct pdma_bench_opts *o, struct rows *rs,
 					     &a, &b);
 		if (ret)
 			break;
-		snprintf(name, sizeof(name), "resv/add-%u", n);
+		snprintf(name, sizeof(name), "fence/resv-add-%u", n);
 		row(rs, name, "pdma_resv_add_fence, per fence",
 		    "mutex-protected array", "ns", a.ours_ns, a.base_ns,
 		    false, 0);
-		snprintf(name, sizeof(name), "resv/iterate-%u", n);
+		snprintf(name, sizeof(name), "fence/resv-iter-%u", n);
 		row(rs, name, "unlocked iteration, per fence",
 		    "walk holding the mutex", "ns", b.ours_ns, b.base_ns,
 		    false, 0);
@@ -213,6 +215,39 @@ static int run_fence(const struct pdma_bench_opts *o, struct rows *rs,
 	if (ret)
 		pdma__err(err, "bench fence: %s", strerror(-ret));
 	return ret;
+}
+
+/*
+ * The copy-offload scenario end to end (devices, queues, DMA mapping,
+ * verification), once P2P and once staged through RAM per call; calls
+ * repeated, the median of each kept.
+ */
+static int run_scenario(const struct pdma_bench_opts *o, struct rows *rs,
+			struct pdma_error *err)
+{
+	uint64_t total = o->quick ? 8 << 20 : 64 << 20;
+	int runs = o->quick ? 3 : 5;
+	double p[5], b[5];
+	struct pdma_bench_row *r;
+	bool used = true;
+
+	for (int i = 0; i < runs; i++) {
+		bool u = false;
+		int ret = pdma_scenario_compare_bounce("", total, &p[i], &b[i],
+						       &u, err);
+
+		if (ret)
+			return ret;
+		used &= u;
+	}
+	r = row(rs, "scenario/p2p-vs-bounce", "copy-offload scenario, P2P",
+		"the same staged through RAM", "GB/s",
+		pdma__bench_median(p, runs), pdma__bench_median(b, runs),
+		true, 0);
+	detail(r, "default preset, %llu MiB per run, all bytes verified%s",
+	       (unsigned long long)(total >> 20),
+	       used ? "" : "; P2P was NOT possible on this fabric");
+	return 0;
 }
 
 static const struct bench {
@@ -232,6 +267,8 @@ static const struct bench {
 	  run_p2pmem, 3 },
 	{ "fence", "fences and reservation objects vs a mutex and condvar",
 	  run_fence, 6 },
+	{ "scenario", "the copy-offload scenario end to end, P2P vs staged through RAM",
+	  run_scenario, 1 },
 };
 
 #define NR_BENCHES ((int)(sizeof(benches) / sizeof(benches[0])))
