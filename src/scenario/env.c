@@ -197,20 +197,28 @@ static int choose(struct sc_env *e, struct pdma_error *err)
 	for (int c = 0; c < n && e->nic < 0; c++)
 		if (pdma_fabric_func(fab, c)->role == PDMA_ROLE_NIC)
 			e->nic = c;
+	/* A GPU; without one, a memory device or accelerator plays it. */
 	best = -1;
-	for (int g = 0; g < n && want_gpu && e->gpu < 0; g++) {
-		const struct pdma_func_info *fg = pdma_fabric_func(fab, g);
-		long s = 0;
+	for (int pass = 0; pass < 2 && want_gpu && best < 0 && e->gpu < 0;
+	     pass++) {
+		for (int g = 0; g < n; g++) {
+			const struct pdma_func_info *fg = pdma_fabric_func(fab,
+									   g);
+			long s = 0;
 
-		if (fg->role != PDMA_ROLE_GPU || big_bar(fg, 8u << 20) < 0)
-			continue;
-		if (e->nic >= 0)
-			s += score(fab, g, e->nic);
-		if (e->nvme >= 0)
-			s += score(fab, g, e->nvme);
-		if (best < 0 || s < best) {
-			best = s;
-			e->gpu = g;
+			if ((pass == 0 ? fg->role != PDMA_ROLE_GPU :
+			     fg->role != PDMA_ROLE_MEMORY &&
+			     fg->role != PDMA_ROLE_ACCEL) ||
+			    big_bar(fg, 8u << 20) < 0)
+				continue;
+			if (e->nic >= 0)
+				s += score(fab, g, e->nic);
+			if (e->nvme >= 0)
+				s += score(fab, g, e->nvme);
+			if (best < 0 || s < best) {
+				best = s;
+				e->gpu = g;
+			}
 		}
 	}
 	if (e->nic < 0) {
@@ -225,8 +233,9 @@ static int choose(struct sc_env *e, struct pdma_error *err)
 	}
 	if (want_gpu && (e->gpu < 0 ||
 			 big_bar(pdma_fabric_func(fab, e->gpu), 8u << 20) < 0)) {
-		pdma__err(err, "%s: this fabric has no GPU with a memory BAR of "
-			  "8 MiB or more (name one in devices.gpu)",
+		pdma__err(err, "%s: this fabric has no GPU (or memory device) "
+			  "with a memory BAR of 8 MiB or more (name one in "
+			  "devices.gpu)",
 			  e->sc->name);
 		return -EINVAL;
 	}
