@@ -435,6 +435,60 @@ usage_error "bench --quick=x" "unknown option" bench --quick=x
 run bench --help
 check "bench --help" eval 'rc_is 0 && has "$out" "Usage: peerdma bench"'
 
+# ---- run ----------------------------------------------------------------
+
+run run
+check "run: copy-offload on the default preset, summary, matrix, table, verified" \
+	eval 'rc_is 0 && has "$out" "Scenario copy-offload on preset dgx-like" && has "$out" "P2P (row provider" && has "$out" "nic->cmb->nvme" && has "$out" "nic->ram->nvme" && has "$out" "BUS_ADDR (nvme0 -> nic0)" && has "$out" "Every byte verified."'
+check "run: no progress bar when stderr is not a TTY" test ! -s "$tmp/err"
+run run --list
+check "run --list names every built-in, copy-offload first" \
+	eval 'rc_is 0 && [[ $out == copy-offload* ]] && has "$out" gpu-direct && has "$out" unplug && has "$out" eviction-storm'
+"$pdma" run gpu-direct --preset workstation --json >"$tmp/run.json" 2>"$tmp/gen.err"
+rc=$?
+check "run gpu-direct --preset workstation --json: bounce with the host bridge reason" \
+	eval 'rc_is 0 && jcheck "
+d = load(sys.argv[1])
+assert d[\"ok\"] and d[\"devices\"][\"gpu\"] == \"gpu0\", d[\"devices\"]
+assert [p[\"kind\"] for p in d[\"paths\"]] == [\"nvme-to-gpu\", \"gpu-to-nic\"]
+for p in d[\"paths\"]:
+    assert not p[\"p2p\"] and p[\"verdict\"] == \"NOT_SUPPORTED\", p
+    assert \"allow-list\" in p[\"why\"] and p[\"why\"].endswith(\"staged through RAM\"), p
+    assert p[\"verified\"] and p[\"src_crc32\"] == p[\"dst_crc32\"], p
+    assert p[\"ram_bytes\"] >= p[\"bytes\"] > 0 and p[\"measured_gbps\"] > 0, p
+    assert p[\"links\"] and all(l[\"up\"] + l[\"down\"] > 0 for l in p[\"links\"]), p
+" "$tmp/run.json"'
+"$pdma" run --sysfs "$kernel/d4-epyc-pxb" --json >"$tmp/run4.json" 2>"$tmp/gen.err"
+rc=$?
+check "run --sysfs d4-epyc-pxb --json: P2P below the switch, RAM untouched" \
+	eval 'rc_is 0 && jcheck "
+d = load(sys.argv[1])
+p2p, bounce = d[\"paths\"]
+assert p2p[\"p2p\"] and p2p[\"verdict\"] == \"BUS_ADDR\" and p2p[\"ram_bytes\"] * 64 < p2p[\"bytes\"], p2p
+assert not bounce[\"p2p\"] and bounce[\"ram_bytes\"] >= 2 * bounce[\"bytes\"], bounce
+" "$tmp/run4.json"'
+run run unplug --plot "$tmp/run.svg"
+check "run unplug --plot: the error is shown, the SVG is XML with bars and the tree" \
+	eval 'rc_is 0 && has "$out" "error: " && py "
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]).getroot()
+assert t.tag.endswith(\"svg\"), t.tag
+texts = [e.text or \"\" for e in t.iter() if e.tag.endswith(\"text\")]
+assert any(\"measured\" in x for x in texts) and \"nvme0\" in texts and \"nic0\" in texts, texts
+assert sum(1 for e in t.iter() if e.tag.endswith(\"line\")) >= 3
+" "$tmp/run.svg"'
+run run "$fix/scenario-bad/bad-kind.json"
+check "run with a bad scenario file: exit 2, one line with the file and JSON path" \
+	eval 'rc_is 2 && one_error_line && has "$err" "bad-kind.json: flows[0].kind: unknown kind"'
+run run "$fix/scenario-bad/syntax.json"
+check "run with a scenario file that is not JSON: exit 2, one line with the line" \
+	eval 'rc_is 2 && one_error_line && has "$err" "syntax.json: line 4"'
+usage_error "run an unknown scenario" "unknown scenario \"nope\": the built-in scenarios are copy-offload" run nope
+usage_error "run on an unknown preset" "unknown preset" run --preset nope
+usage_error "run --plot without a file" "needs a value" run --plot
+run run --help
+check "run --help" eval 'rc_is 0 && has "$out" "Usage: peerdma run"'
+
 echo "1..$n"
 if [ "$failed" -ne 0 ]; then
 	echo "# $failed of $n failed"
