@@ -242,7 +242,9 @@ int cmd_run(const struct cli *c)
 		break;
 	}
 	if (o.override)
-		snprintf(src, sizeof(src), "%s %s", c->source_opt, o.override);
+		snprintf(src, sizeof(src), "%s %s", c->source == SRC_PRESET ?
+			 "preset" : c->source == SRC_TOPO ? "topology" :
+			 "sysfs", o.override);
 	else if (sc->fabric_kind == PDMA_SCENARIO_PRESET)
 		snprintf(src, sizeof(src), "preset %s", sc->fabric[0] ?
 			 sc->fabric : pdma_preset_name(0));
