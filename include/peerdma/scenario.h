@@ -43,6 +43,9 @@ enum pdma_flow_kind {
 	PDMA_FLOW_NVME_TO_GPU = 2,	/* NVMe READ into a GPU buffer */
 	PDMA_FLOW_GPU_TO_NIC = 3,	/* RDMA WRITE from a GPU buffer to the
 					   remote host's RAM */
+	PDMA_FLOW_NIC_TO_ACCEL = 4,	/* encrypted packets RDMA-written into
+					   a staging buffer, decrypted there in
+					   place by the accelerator */
 };
 
 /* Where a flow stages its data. */
@@ -56,7 +59,7 @@ enum pdma_flow_mode {
  * struct pdma_scenario_flow - one flow.
  * @name:        shown in reports.
  * @kind:        what it does.
- * @source, @destination: device roles ("remote", "nic", "nvme", "gpu");
+ * @source, @destination: device roles ("remote", "nvme", "gpu", "accel");
  *               each kind has one valid pair (docs/scenario-format.md).
  * @mode:        where to stage.
  * @io_size:     bytes per command / work request (4 KiB multiple, up to
@@ -94,8 +97,8 @@ enum pdma_scenario_fabric {
  * @name, @description: for people.
  * @fabric_kind, @fabric: the source; relative paths of a scenario file are
  *               resolved against the file's directory.
- * @nic, @nvme, @gpu: function names (BDF or label), "" to choose
- *               automatically (the pair with the best verdict).
+ * @nic, @nvme, @gpu, @accel: function names (BDF or label), "" to
+ *               choose automatically (the pair with the best verdict).
  * @wire_gbps:   the network between the hosts, Gbit/s (default 200).
  * @nr_flows, @flows: what to run, in order.
  */
@@ -106,6 +109,7 @@ struct pdma_scenario {
 	char fabric[512];
 	char nic[64], nvme[64], gpu[64];
 	double wire_gbps;
+	char accel[64];
 	int nr_flows;
 	struct pdma_scenario_flow flows[PDMA_SCENARIO_MAX_FLOWS];
 };
@@ -198,7 +202,7 @@ struct pdma_path_result {
  * struct pdma_scenario_result - a whole run.
  * @fab:       the local fabric (owned by the result; for names and the
  *             topology drawing).
- * @nic, @nvme, @gpu: the functions used, PDMA_NONE if none.
+ * @nic, @nvme, @gpu, @accel: the functions used, PDMA_NONE if none.
  * @nr_paths, @paths: one per flow.
  * @ok:        every path verified.
  */
@@ -207,6 +211,7 @@ struct pdma_scenario_result {
 	struct pdma_fabric *fab;
 	int nic, nvme, gpu;
 	int nr_paths;
+	int accel;
 	struct pdma_path_result paths[PDMA_SCENARIO_MAX_FLOWS];
 	bool ok;
 };

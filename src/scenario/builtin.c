@@ -44,6 +44,24 @@ static const struct builtin {
 	  "      \"total_bytes\": \"16M\" }\n"
 	  "  ]\n"
 	  "}\n" },
+	{ "accel-pipeline",
+	  "{\n"
+	  "  \"name\": \"accel-pipeline\",\n"
+	  "  \"description\": \"encrypted packets from the remote host land "
+	  "in device memory (an NVMe CMB) and the accelerator decrypts them "
+	  "there in place (AES-256-GCM); the same staged through RAM\",\n"
+	  "  \"fabric\": { \"preset\": \"\" },\n"
+	  "  \"flows\": [\n"
+	  "    { \"name\": \"nic->cmb, decrypt\", \"kind\": "
+	  "\"nic-to-accel\",\n"
+	  "      \"mode\": \"p2p\", \"io_size\": \"64K\", \"queue_depth\": 8,\n"
+	  "      \"total_bytes\": \"8M\" },\n"
+	  "    { \"name\": \"nic->ram, decrypt\", \"kind\": "
+	  "\"nic-to-accel\",\n"
+	  "      \"mode\": \"bounce\", \"io_size\": \"64K\", \"queue_depth\": 8,\n"
+	  "      \"total_bytes\": \"8M\" }\n"
+	  "  ]\n"
+	  "}\n" },
 	{ "unplug",
 	  "{\n"
 	  "  \"name\": \"unplug\",\n"

@@ -150,6 +150,41 @@ static int pick(struct pdma_fabric *fab, const char *name,
 	return 0;
 }
 
+/*
+ * The accelerator: an accelerator function, or else the emulated engine
+ * sits on another endpoint the run does not use, the closest (by verdict)
+ * to the NVMe whose CMB stages the packets.
+ */
+static void choose_accel(struct sc_env *e, bool want)
+{
+	struct pdma_fabric *fab = e->local.fab;
+	int n = pdma_fabric_nr_funcs(fab);
+	long best = -1;
+
+	for (int pass = 0; pass < 2 && want && e->accel < 0 && best < 0;
+	     pass++)
+		for (int a = 0; a < n; a++) {
+			const struct pdma_func_info *fa = pdma_fabric_func(fab,
+									   a);
+			long s;
+
+			if (pdma_fabric_is_bridge(fa) || a == e->nic ||
+			    a == e->nvme || a == e->gpu)
+				continue;
+			if (pass == 0 ? fa->role != PDMA_ROLE_ACCEL :
+			    fa->role == PDMA_ROLE_HOST_BRIDGE ||
+			    fa->role == PDMA_ROLE_ISA_BRIDGE ||
+			    fa->role == PDMA_ROLE_SERIAL_BUS ||
+			    fa->role == PDMA_ROLE_OTHER)
+				continue;
+			s = e->nvme >= 0 ? score(fab, e->nvme, a) : 0;
+			if (best < 0 || s < best) {
+				best = s;
+				e->accel = a;
+			}
+		}
+}
+
 /* Choose the NIC, NVMe and GPU the scenario did not name. */
 static int choose(struct sc_env *e, struct pdma_error *err)
 {
@@ -157,16 +192,22 @@ static int choose(struct sc_env *e, struct pdma_error *err)
 	int n = pdma_fabric_nr_funcs(fab), ret;
 	int named_nvme, named_nic;
 	long best = -1;
-	bool want_nvme = false, want_gpu = false;
+	bool want_nvme = false, want_gpu = false, want_accel = false;
 
 	for (int i = 0; i < e->sc->nr_flows; i++) {
-		want_nvme |= e->sc->flows[i].kind != PDMA_FLOW_GPU_TO_NIC;
-		want_gpu |= e->sc->flows[i].kind != PDMA_FLOW_NIC_TO_NVME;
+		enum pdma_flow_kind k = e->sc->flows[i].kind;
+
+		want_nvme |= k != PDMA_FLOW_GPU_TO_NIC;
+		want_gpu |= k == PDMA_FLOW_NVME_TO_GPU ||
+			    k == PDMA_FLOW_GPU_TO_NIC;
+		want_accel |= k == PDMA_FLOW_NIC_TO_ACCEL;
 	}
 	if ((ret = pick(fab, e->sc->nic, PDMA_ROLE_NIC, "nic", &e->nic, err)) ||
 	    (ret = pick(fab, e->sc->nvme, PDMA_ROLE_NVME, "nvme", &e->nvme,
 			err)) ||
-	    (ret = pick(fab, e->sc->gpu, PDMA_ROLE_GPU, "gpu", &e->gpu, err)))
+	    (ret = pick(fab, e->sc->gpu, PDMA_ROLE_GPU, "gpu", &e->gpu, err)) ||
+	    (ret = pick(fab, e->sc->accel, PDMA_ROLE_ACCEL, "accel", &e->accel,
+			err)))
 		return ret;
 	/* NVMe and NIC: a CMB first, then the best verdict between them. */
 	named_nvme = e->nvme;
@@ -221,6 +262,7 @@ static int choose(struct sc_env *e, struct pdma_error *err)
 			}
 		}
 	}
+	choose_accel(e, want_accel);
 	if (e->nic < 0) {
 		pdma__err(err, "%s: this fabric has no NIC for the remote host "
 			  "to reach (name one in devices.nic)", e->sc->name);
@@ -229,6 +271,12 @@ static int choose(struct sc_env *e, struct pdma_error *err)
 	if (want_nvme && e->nvme < 0) {
 		pdma__err(err, "%s: this fabric has no NVMe controller (name one "
 			  "in devices.nvme)", e->sc->name);
+		return -EINVAL;
+	}
+	if (want_accel && e->accel < 0) {
+		pdma__err(err, "%s: this fabric has no function free for the "
+			  "accelerator (name one in devices.accel)",
+			  e->sc->name);
 		return -EINVAL;
 	}
 	if (want_gpu && (e->gpu < 0 ||
@@ -277,6 +325,12 @@ static int devices(struct sc_env *e, struct pdma_error *err)
 			return ret;
 		}
 	}
+	if (e->accel >= 0) {
+		ret = pdma_accel_create(e->local.plat, e->local.dma, e->accel,
+					&e->accel_dev, err);
+		if (ret)
+			return ret;
+	}
 	ret = pdma_wire_create(e->sc->wire_gbps, &e->wire);
 	if (!ret)
 		ret = pdma_rnic_create(e->local.plat, e->local.dma, e->nic,
@@ -301,7 +355,7 @@ int pdma__sc_env_setup(struct sc_env *e, const struct pdma_scenario *sc,
 	memset(e, 0, sizeof(*e));
 	e->sc = sc;
 	e->opts = opts;
-	e->nic = e->nvme = e->gpu = PDMA_NONE;
+	e->nic = e->nvme = e->gpu = e->accel = PDMA_NONE;
 	ret = host_setup(e, &e->local, err);
 	if (!ret)
 		ret = host_setup(e, &e->remote, err);
@@ -326,6 +380,7 @@ void pdma__sc_env_teardown(struct sc_env *e)
 	pdma_rnic_destroy(e->rnic);
 	pdma_wire_destroy(e->wire);
 	pdma_gpu_destroy(e->gpu_dev);
+	pdma_accel_destroy(e->accel_dev);
 	pdma_nvme_destroy(e->ctrl);
 	if (e->remote.fab)
 		host_teardown(&e->remote);

@@ -120,6 +120,7 @@ static const struct {
 	{ "nic-to-nvme", PDMA_FLOW_NIC_TO_NVME, "remote", "nvme" },
 	{ "nvme-to-gpu", PDMA_FLOW_NVME_TO_GPU, "nvme", "gpu" },
 	{ "gpu-to-nic", PDMA_FLOW_GPU_TO_NIC, "gpu", "remote" },
+	{ "nic-to-accel", PDMA_FLOW_NIC_TO_ACCEL, "remote", "accel" },
 };
 
 const char *pdma_flow_kind_name(enum pdma_flow_kind k)
@@ -195,8 +196,8 @@ static int parse_flow(struct sp *p, int idx, json_t *o,
 #define PATH(key) (snprintf(path, sizeof(path), "%s.%s", fp, key), path)
 	v = json_object_get(o, "kind");
 	if (!v)
-		return bad(p, PATH("kind"), "missing (nic-to-nvme, nvme-to-gpu "
-			   "or gpu-to-nic)");
+		return bad(p, PATH("kind"), "missing (nic-to-nvme, nvme-to-gpu, "
+			   "gpu-to-nic or nic-to-accel)");
 	if (!json_is_string(v))
 		return bad(p, PATH("kind"), "must be a string");
 	s = json_string_value(v);
@@ -205,7 +206,7 @@ static int parse_flow(struct sp *p, int idx, json_t *o,
 			break;
 	if (k == sizeof(kinds) / sizeof(kinds[0]))
 		return bad(p, PATH("kind"), "unknown kind \"%.40s\" (nic-to-nvme, "
-			   "nvme-to-gpu or gpu-to-nic)", s);
+			   "nvme-to-gpu, gpu-to-nic or nic-to-accel)", s);
 	f->kind = kinds[k].kind;
 	snprintf(f->name, sizeof(f->name), "%s", kinds[k].name);
 	snprintf(f->source, sizeof(f->source), "%s", kinds[k].src);
@@ -253,6 +254,10 @@ static int parse_flow(struct sp *p, int idx, json_t *o,
 			return ret;
 		if (f->io_size % 4096 || f->io_size > PDMA_NVME_MAX_XFER)
 			return bad(p, path, "must be a multiple of 4K up to 1M");
+		if (f->kind == PDMA_FLOW_NIC_TO_ACCEL &&
+		    f->io_size + PDMA_ACCEL_TAG_LEN > PDMA_ACCEL_MAX_LEN)
+			return bad(p, path, "at most 1020K for nic-to-accel "
+				   "(a packet and its tag fit one descriptor)");
 	}
 	if ((v = json_object_get(o, "queue_depth"))) {
 		if ((ret = get_num(p, PATH("queue_depth"), v, 1, 64, &d)))
@@ -328,8 +333,9 @@ static int parse_fabric(struct sp *p, json_t *o, struct pdma_scenario *sc)
 
 static int parse_devices(struct sp *p, json_t *o, struct pdma_scenario *sc)
 {
-	static const char *const keys[] = { "nic", "nvme", "gpu", NULL };
-	char *dst[] = { sc->nic, sc->nvme, sc->gpu };
+	static const char *const keys[] = { "nic", "nvme", "gpu", "accel",
+					    NULL };
+	char *dst[] = { sc->nic, sc->nvme, sc->gpu, sc->accel };
 	char path[32];
 	int ret;
 

@@ -38,6 +38,8 @@ static int run_flow(struct sc_env *e, const struct pdma_scenario_flow *f,
 		return pdma__sc_nvme_to_gpu(e, f, r);
 	case PDMA_FLOW_GPU_TO_NIC:
 		return pdma__sc_gpu_to_nic(e, f, r);
+	case PDMA_FLOW_NIC_TO_ACCEL:
+		return pdma__sc_nic_to_accel(e, f, r);
 	}
 	return -EINVAL;
 }
@@ -69,6 +71,7 @@ int pdma_scenario_run(const struct pdma_scenario *sc,
 	res->nic = e.nic;
 	res->nvme = e.nvme;
 	res->gpu = e.gpu;
+	res->accel = e.accel;
 	res->ok = true;
 	for (int i = 0; i < sc->nr_flows; i++) {
 		struct pdma_path_result *r = &res->paths[i];
@@ -92,6 +95,8 @@ int pdma_scenario_run(const struct pdma_scenario *sc,
 	e.wire = NULL;
 	pdma_gpu_destroy(e.gpu_dev);
 	e.gpu_dev = NULL;
+	pdma_accel_destroy(e.accel_dev);
+	e.accel_dev = NULL;
 	pdma_nvme_destroy(e.ctrl);
 	e.ctrl = NULL;
 	for (int i = 0; i < e.local.nr_maps; i++)

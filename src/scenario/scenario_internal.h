@@ -49,10 +49,12 @@ struct sc_env {
 	const struct pdma_scenario *sc;
 	const struct pdma_scenario_opts *opts;
 	struct sc_host local, remote;
-	int nic, nvme, gpu;		/* local functions, PDMA_NONE if none */
+	int nic, nvme, gpu, accel;	/* local functions, PDMA_NONE if none */
 	struct pdma_nvme *ctrl;
 	int cmb_bar;			/* -1: the NVMe has no CMB */
 	struct pdma_gpu *gpu_dev;
+	struct pdma_accel *accel_dev;
+	int nr_accel_queues;
 	struct pdma_wire *wire;
 	struct pdma_rnic *lnic, *rnic;
 	char files[SC_MAX_FILES][64];
@@ -111,6 +113,9 @@ PDMA_INTERNAL int pdma__sc_nic_to_nvme(struct sc_env *e,
 PDMA_INTERNAL int pdma__sc_nvme_to_gpu(struct sc_env *e,
 				       const struct pdma_scenario_flow *f,
 				       struct pdma_path_result *r);
+PDMA_INTERNAL int pdma__sc_nic_to_accel(struct sc_env *e,
+					const struct pdma_scenario_flow *f,
+					struct pdma_path_result *r);
 PDMA_INTERNAL int pdma__sc_gpu_to_nic(struct sc_env *e,
 				      const struct pdma_scenario_flow *f,
 				      struct pdma_path_result *r);

@@ -45,20 +45,21 @@ static void progress(void *ctx, const char *flow, uint64_t done,
 /* The devices the run used and the verdict between each two. */
 static void summary(const struct pdma_scenario_result *r, const char *src)
 {
-	int dev[3] = { r->nic, r->nvme, r->gpu }, nr = 0, idx[3];
+	int dev[4] = { r->nic, r->nvme, r->gpu, r->accel }, nr = 0, idx[4];
+	static const char *const as[4] = { "NIC", "NVMe", "GPU", "accel" };
 	struct pdma_fabric *fab = r->fab;
 	char bdf[32];
 
 	printf("%sScenario %s%s on %s\n", out_c(C_BOLD), r->scenario,
 	       out_c(C_RESET), src);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		const struct pdma_func_info *fi;
 
 		if (dev[i] < 0)
 			continue;
 		fi = pdma_fabric_func(fab, dev[i]);
 		idx[nr++] = dev[i];
-		printf("  %-6s %-12s %s\n", fi->label,
+		printf("  %-5s %-6s %-12s %s\n", as[i], fi->label,
 		       out_short_bdf(fab, fi, bdf, sizeof(bdf)), fi->name);
 	}
 	printf("\n  P2P (row provider, column client):\n  %-8s", "");
@@ -94,9 +95,16 @@ static void table(const struct pdma_scenario_result *r)
 	for (int i = 0; i < r->nr_paths; i++) {
 		const struct pdma_path_result *p = &r->paths[i];
 
-		printf("%-26.26s %-6s %6.2fGB/s %6.2fGB/s %8s %8s %8s  %s%s%s\n",
+		char model[16];
+
+		if (p->modeled_gbps > 0)
+			snprintf(model, sizeof(model), "%6.2fGB/s",
+				 p->modeled_gbps);
+		else
+			snprintf(model, sizeof(model), "%10s", "unknown");
+		printf("%-26.26s %-6s %6.2fGB/s %s %8s %8s %8s  %s%s%s\n",
 		       p->name, p->p2p ? "P2P" : "bounce", p->measured_gbps,
-		       p->modeled_gbps, sz(p->bytes, a, sizeof(a)),
+		       model, sz(p->bytes, a, sizeof(a)),
 		       sz(p->ram_bytes, b, sizeof(b)),
 		       sz(p->wire_bytes, c, sizeof(c)),
 		       out_c(p->verified ? C_GREEN : C_RED),
@@ -128,10 +136,12 @@ static json_t *json_result(const struct pdma_scenario_result *r,
 {
 	json_t *root = json_object(), *paths = json_array(), *devs;
 
-	devs = json_pack("{s:s?,s:s?,s:s?}",
+	devs = json_pack("{s:s?,s:s?,s:s?,s:s?}",
 			 "nic", r->nic >= 0 ? label(r->fab, r->nic) : NULL,
 			 "nvme", r->nvme >= 0 ? label(r->fab, r->nvme) : NULL,
-			 "gpu", r->gpu >= 0 ? label(r->fab, r->gpu) : NULL);
+			 "gpu", r->gpu >= 0 ? label(r->fab, r->gpu) : NULL,
+			 "accel", r->accel >= 0 ? label(r->fab, r->accel) :
+			 NULL);
 	out_json_set(root, "scenario", out_jstr(r->scenario));
 	out_json_set(root, "fabric", out_jstr(src));
 	out_json_set(root, "devices", devs);
