@@ -4,6 +4,7 @@
  * (docs/scenario-format.md) and loaded with the same parser.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -102,23 +103,31 @@ const char *pdma_scenario_builtin_text(int idx)
 	return idx >= 0 && idx < NR_BUILTINS ? builtins[idx].text : NULL;
 }
 
+static char descs[NR_BUILTINS][256];
+static pthread_once_t descs_once = PTHREAD_ONCE_INIT;
+
+/* Each built-in's "description", taken from its text once. */
+static void descs_fill(void)
+{
+	static const char key[] = "\"description\": \"";
+
+	for (int i = 0; i < NR_BUILTINS; i++) {
+		const char *s = strstr(builtins[i].text, key), *e;
+
+		if (!s)
+			continue;
+		s += sizeof(key) - 1;
+		e = strchr(s, '"');
+		snprintf(descs[i], sizeof(descs[i]), "%.*s", (int)(e - s), s);
+	}
+}
+
 const char *pdma_scenario_builtin_description(int idx)
 {
-	static char desc[NR_BUILTINS][256];
-	static const char key[] = "\"description\": \"";
-	const char *s, *e;
-
 	if (idx < 0 || idx >= NR_BUILTINS)
 		return NULL;
-	if (desc[idx][0])
-		return desc[idx];
-	s = strstr(builtins[idx].text, key);
-	if (!s)
-		return "";
-	s += sizeof(key) - 1;
-	e = strchr(s, '"');
-	snprintf(desc[idx], sizeof(desc[idx]), "%.*s", (int)(e - s), s);
-	return desc[idx];
+	pthread_once(&descs_once, descs_fill);
+	return descs[idx];
 }
 
 int pdma_scenario_builtin(const char *name, struct pdma_scenario **out,
