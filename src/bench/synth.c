@@ -47,7 +47,7 @@ static const uint16_t synth_acs_ctrls[] = {
 };
 
 static int synth_push(struct synth_ctx *c, uint8_t bus, uint8_t dev,
-			     uint8_t fn, int parent)
+		      uint8_t fn, int parent)
 {
 	struct pdma_func_info *fi;
 
@@ -94,7 +94,7 @@ static void synth_acs(struct synth_ctx *c, int idx, int pct)
 }
 
 static int synth_endpoint(struct synth_ctx *c, uint8_t bus,
-				 uint8_t dev, uint8_t fn, int parent, bool mf)
+			  uint8_t dev, uint8_t fn, int parent, bool mf)
 {
 	int i = synth_push(c, bus, dev, fn, parent);
 
@@ -111,7 +111,7 @@ static int synth_endpoint(struct synth_ctx *c, uint8_t bus,
 }
 
 static int synth_bridge(struct synth_ctx *c, uint8_t bus, uint8_t dev,
-			       uint8_t fn, int parent, int type)
+			uint8_t fn, int parent, int type)
 {
 	int i;
 
@@ -271,7 +271,7 @@ static void synth_root_bus(struct synth_ctx *c, uint8_t root)
 }
 
 static void synth_platform(struct synth_ctx *c,
-				  struct pdma_platform_info *pi)
+			   struct pdma_platform_info *pi)
 {
 	static const struct {
 		enum pdma_cpu_vendor v;
