@@ -4,7 +4,7 @@
  * with the error it must give in its EXPECTED file) is refused with
  * -EINVAL, nothing returned, and one line naming the file and the place
  * (line or JSON path) and why; a missing file is -ENOENT.  The built-in
- * scenarios and docs/examples/scenario-*.json load; sizes, defaults and
+ * scenarios and the files of docs/examples/scenarios load; sizes, defaults and
  * relative fabric paths come out right; a device the fabric lacks is
  * refused when the run starts.
  */
@@ -112,11 +112,14 @@ static void good(void)
 	CHECK(strstr(err.msg, "/nonexistent/s.json") != NULL);
 
 	/* the documented examples */
-	snprintf(dir, sizeof(dir), "%s/docs/examples", root ? root : ".");
+	snprintf(dir, sizeof(dir), "%s/docs/examples/scenarios",
+		 root ? root : ".");
 	d = opendir(dir);
 	REQUIRE(d != NULL);
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "scenario-", 9))
+		size_t l = strlen(de->d_name);
+
+		if (l < 6 || strcmp(de->d_name + l - 5, ".json"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		err.msg[0] = '\0';
