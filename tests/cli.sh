@@ -132,7 +132,7 @@ $script" "$@" && return 0
 run --version
 check "--version" eval 'rc_is 0 && [[ $out =~ ^peerdma\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "$out"; false; }'
 run --help
-check "--help lists every command" eval 'rc_is 0 && has "$out" topo && has "$out" matrix && has "$out" explain && has "$out" export && has "$out" snapshot && has "$out" presets && has "$out" bench'
+check "--help lists every command" eval 'rc_is 0 && has "$out" topo && has "$out" matrix && has "$out" explain && has "$out" export && has "$out" snapshot && has "$out" presets && has "$out" run && has "$out" bench'
 for c in topo matrix explain export snapshot presets bench; do
 	run "$c" --help
 	check "$c --help" eval 'rc_is 0 && has "$out" "Usage: peerdma $c"'
