@@ -14,7 +14,7 @@
 #include "cli.h"
 
 #define W_BARS	460
-#define ROW	46
+#define ROW	58
 #define NODE_W	96
 #define NODE_H	26
 #define LEVEL	70
@@ -122,7 +122,7 @@ static int tree(FILE *f, const struct pdma_scenario_result *r, int x0,
 	}
 	place(n, nr, -1, &next);
 	fprintf(f, "<text x=\"%d\" y=\"24\" font-weight=\"bold\">Bytes per "
-		"link</text>\n", x0 + 20);
+		"link (all paths)</text>\n", x0 + 20);
 	fprintf(f, "<rect x=\"%d\" y=\"40\" width=\"%d\" height=\"%d\" "
 		"fill=\"#ddd\"/><text x=\"%d\" y=\"57\" text-anchor=\"middle\">"
 		"root complex</text>\n", x0 + 20, (int)(next - x0 - 36),
@@ -138,11 +138,18 @@ static int tree(FILE *f, const struct pdma_scenario_result *r, int x0,
 			"\n", n[i].x + NODE_W / 2, y, px + NODE_W / 2,
 			py + NODE_H, w);
 		if (n[i].bytes) {
+			/* Beside the line's middle, on the side away from it. */
+			double mx = (n[i].x + px) / 2 + NODE_W / 2;
+			bool left = n[i].x < px;
+			/* a slanted line needs more room than a straight one */
+			double gap = n[i].x == px ? 4 : 16;
+
 			out_size(n[i].bytes, buf, sizeof(buf));
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-				"fill=\"#3a6ea5\">%s</text>\n",
-				n[i].x + NODE_W / 2 + w / 2 + 3,
-				y - LEVEL / 2 + NODE_H / 2, buf);
+				"fill=\"#3a6ea5\" text-anchor=\"%s\">%s</text>\n",
+				left ? mx - w / 2 - gap : mx + w / 2 + gap,
+				y - LEVEL / 2 + NODE_H / 2 + 4,
+				left ? "end" : "start", buf);
 		}
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" "
 			"height=\"%d\" rx=\"4\" fill=\"#fff\" stroke=\"#333\"/>"
@@ -175,18 +182,19 @@ static void bars(FILE *f, const struct pdma_scenario_result *r)
 		double wm = 260 * p->measured_gbps / max;
 		double wd = 260 * p->modeled_gbps / max;
 
-		fprintf(f, "<text x=\"20\" y=\"%d\" font-size=\"12\">", y + 12);
+		/* The label on its own line, the two bars below it. */
+		fprintf(f, "<text x=\"20\" y=\"%d\" font-size=\"12\">", y);
 		esc(f, p->name);
-		fprintf(f, " (%s)</text>\n", p->p2p ? "P2P" : "bounce");
-		fprintf(f, "<rect x=\"170\" y=\"%d\" width=\"%.1f\" height=\"14\""
+		fprintf(f, " (%s)</text>\n", p->p2p ? "P2P" : "staged through RAM");
+		fprintf(f, "<rect x=\"20\" y=\"%d\" width=\"%.1f\" height=\"14\""
 			" fill=\"%s\"/><text x=\"%.1f\" y=\"%d\" font-size=\"11\">"
-			"%.2f measured</text>\n", y, wm,
-			p->p2p ? "#3c9a4a" : "#e08a1e", 174 + wm, y + 11,
+			"%.2f measured</text>\n", y + 6, wm,
+			p->p2p ? "#3c9a4a" : "#e08a1e", 24 + wm, y + 17,
 			p->measured_gbps);
-		fprintf(f, "<rect x=\"170\" y=\"%d\" width=\"%.1f\" height=\"10\""
+		fprintf(f, "<rect x=\"20\" y=\"%d\" width=\"%.1f\" height=\"10\""
 			" fill=\"none\" stroke=\"#555\" stroke-dasharray=\"3,2\"/>"
 			"<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#555\">"
-			"%.2f modeled</text>\n", y + 17, wd, 174 + wd, y + 26,
+			"%.2f modeled</text>\n", y + 23, wd, 24 + wd, y + 32,
 			p->modeled_gbps);
 	}
 }
