@@ -338,6 +338,20 @@ static void test_engine(void)
 	CHECK(memcmp(in, out, 6000) == 0);
 	CHECK_EQ_INT(pdma_dev_dma_sg(&dev, sg, 3, in, 6001, PDMA_DMA_READ),
 		     -EINVAL);
+	/* A window that starts inside the first segment and spans into the
+	 * third, and one that starts exactly where a segment does. */
+	memset(in, 0, sizeof(in));
+	CHECK_EQ_INT(pdma_dev_dma_sg_at(&dev, sg, 3, 60, in, 4100,
+					PDMA_DMA_READ), 0);
+	CHECK(memcmp(in, out + 60, 4100) == 0);
+	memset(in, 0, sizeof(in));
+	CHECK_EQ_INT(pdma_dev_dma_sg_at(&dev, sg, 3, 4100, in, 1900,
+					PDMA_DMA_READ), 0);
+	CHECK(memcmp(in, out + 4100, 1900) == 0);
+	CHECK_EQ_INT(pdma_dev_dma_sg_at(&dev, sg, 3, 5000, in, 1001,
+					PDMA_DMA_READ), -EINVAL);
+	CHECK_EQ_INT(pdma_dev_dma_sg_at(&dev, sg, 3, 6000, in, 0,
+					PDMA_DMA_READ), 0);
 	/* An unmapped IOVA in the middle: its error, earlier segments moved. */
 	memset(ram + 8192, 0, 100);
 	sg[1].dma_addr = 0x7ff000000000ull;

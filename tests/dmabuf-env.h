@@ -121,27 +121,10 @@ static inline int denv_dma(struct denv *e, int dev, const struct pdma_sgt *sgt,
 			   uint64_t off, void *buf, uint64_t len,
 			   enum pdma_dma_dir dir)
 {
-	char *p = buf;
+	const struct pdma_dev eng = { e->plat, NULL, dev };
 
-	for (int i = 0; i < sgt->nents && len; i++) {
-		const struct pdma_sg *sg = &sgt->sgl[i];
-		uint64_t n;
-		int ret;
-
-		if (off >= sg->len) {
-			off -= sg->len;
-			continue;
-		}
-		n = sg->len - off < len ? sg->len - off : len;
-		ret = pdma_fabric_dma(e->plat, dev, sg->dma_addr + off, p, n,
-				      dir);
-		if (ret)
-			return ret;
-		p += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -ERANGE : 0;
+	return pdma_dev_dma_sg_at(&eng, sgt->sgl, sgt->nents, off, buf, len,
+				  dir);
 }
 
 #endif /* PDMA_TEST_DMABUF_ENV_H */

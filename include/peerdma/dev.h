@@ -57,6 +57,18 @@ uint64_t pdma_dev_sg_bytes(const struct pdma_sg *sgl, int nents);
 int pdma_dev_dma_sg(const struct pdma_dev *dev, const struct pdma_sg *sgl,
 		    int nents, void *buf, size_t len, enum pdma_dma_dir dir);
 
+/**
+ * pdma_dev_dma_sg_at() - as pdma_dev_dma_sg(), for the @len bytes that
+ * start @off bytes into the list (a window of a memory region, a part of
+ * a mapped buffer).
+ *
+ * Return: as pdma_dev_dma_sg(); -EINVAL also when the list ends before
+ * @off + @len.
+ */
+int pdma_dev_dma_sg_at(const struct pdma_dev *dev, const struct pdma_sg *sgl,
+		       int nents, uint64_t off, void *buf, size_t len,
+		       enum pdma_dma_dir dir);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,27 +33,38 @@ uint64_t pdma_dev_sg_bytes(const struct pdma_sg *sgl, int nents)
 	return total;
 }
 
-int pdma_dev_dma_sg(const struct pdma_dev *dev, const struct pdma_sg *sgl,
-		    int nents, void *buf, size_t len, enum pdma_dma_dir dir)
+int pdma_dev_dma_sg_at(const struct pdma_dev *dev, const struct pdma_sg *sgl,
+		       int nents, uint64_t off, void *buf, size_t len,
+		       enum pdma_dma_dir dir)
 {
 	unsigned char *p = buf;
 
 	if (!dev || (!sgl && nents) || nents < 0 || (!buf && len))
 		return -EINVAL;
 	for (int i = 0; i < nents && len; i++) {
-		size_t n = sgl[i].len < len ? sgl[i].len : len;
+		size_t n;
 		int ret;
 
-		if (!n)
+		if (off >= sgl[i].len) {
+			off -= sgl[i].len;
 			continue;
-		ret = pdma_fabric_dma(dev->plat, dev->func, sgl[i].dma_addr,
-				      p, n, dir);
+		}
+		n = sgl[i].len - off < len ? sgl[i].len - off : len;
+		ret = pdma_fabric_dma(dev->plat, dev->func,
+				      sgl[i].dma_addr + off, p, n, dir);
 		if (ret)
 			return ret;
 		p += n;
 		len -= n;
+		off = 0;
 	}
 	return len ? -EINVAL : 0;
+}
+
+int pdma_dev_dma_sg(const struct pdma_dev *dev, const struct pdma_sg *sgl,
+		    int nents, void *buf, size_t len, enum pdma_dma_dir dir)
+{
+	return pdma_dev_dma_sg_at(dev, sgl, nents, 0, buf, len, dir);
 }
 
 /* ---- queue pairs ------------------------------------------------------ */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <peerdma/dev.h>
+
 #include "rnic_internal.h"
 
 /* The NIC's engine moves @len bytes at @off of @sgt to or from @buf. */
@@ -15,25 +17,10 @@ static int sg_dma(struct pdma_rnic *nic, const struct pdma_sgt *sgt,
 		  uint64_t off, unsigned char *buf, uint64_t len,
 		  enum pdma_dma_dir dir)
 {
-	for (int i = 0; i < sgt->nents && len; i++) {
-		const struct pdma_sg *sg = &sgt->sgl[i];
-		uint64_t n;
-		int ret;
+	const struct pdma_dev eng = { nic->plat, nic->dma, nic->func };
 
-		if (off >= sg->len) {
-			off -= sg->len;
-			continue;
-		}
-		n = sg->len - off < len ? sg->len - off : len;
-		ret = pdma_fabric_dma(nic->plat, nic->func, sg->dma_addr + off,
-				      buf, n, dir);
-		if (ret)
-			return ret;
-		buf += n;
-		len -= n;
-		off = 0;
-	}
-	return len ? -ERANGE : 0;
+	return pdma_dev_dma_sg_at(&eng, sgt->sgl, sgt->nents, off, buf, len,
+				  dir);
 }
 
 /*
