@@ -54,9 +54,11 @@ static inline struct pdma_func_info tb_info(uint8_t bus, uint8_t dev,
 	return fi;
 }
 
-/* A bridge of @type on @bus, below @parent (-1: root bus), owning @sec. */
-static inline int tb_port(struct tb *t, int type, int parent, uint8_t bus,
-			  uint8_t dev, uint8_t fn, uint8_t sec)
+/* A bridge of @type on @bus below @parent (-1: root bus), owning @sec;
+ * with an ACS capability and control word @ctrl when @acs. */
+static inline int tb_bridge(struct tb *t, int type, int parent, uint8_t bus,
+			    uint8_t dev, uint8_t fn, uint8_t sec, bool acs,
+			    uint16_t ctrl)
 {
 	struct pdma_func_info fi = tb_info(bus, dev, fn);
 	int idx;
@@ -67,8 +69,18 @@ static inline int tb_port(struct tb *t, int type, int parent, uint8_t bus,
 	fi.secondary_bus = sec;
 	fi.subordinate_bus = sec;
 	fi.parent = parent;
+	fi.has_acs = acs;
+	fi.acs_cap = acs ? 0x5f : 0;
+	fi.acs_ctrl = ctrl;
 	REQUIRE(pdma_fabric_add_func(t->fab, &fi, &idx) == 0);
 	return idx;
+}
+
+/* A bridge with no ACS capability. */
+static inline int tb_port(struct tb *t, int type, int parent, uint8_t bus,
+			  uint8_t dev, uint8_t fn, uint8_t sec)
+{
+	return tb_bridge(t, type, parent, bus, dev, fn, sec, false, 0);
 }
 
 /* A port with an ACS capability and control word @ctrl. */
@@ -76,20 +88,7 @@ static inline int tb_acs_port(struct tb *t, int type, int parent, uint8_t bus,
 			      uint8_t dev, uint8_t fn, uint8_t sec,
 			      uint16_t ctrl)
 {
-	struct pdma_func_info fi = tb_info(bus, dev, fn);
-	int idx;
-
-	fi.header_type = 1;
-	fi.class_code = 0x060400;
-	fi.pcie_type = type;
-	fi.secondary_bus = sec;
-	fi.subordinate_bus = sec;
-	fi.parent = parent;
-	fi.has_acs = true;
-	fi.acs_cap = 0x5f;
-	fi.acs_ctrl = ctrl;
-	REQUIRE(pdma_fabric_add_func(t->fab, &fi, &idx) == 0);
-	return idx;
+	return tb_bridge(t, type, parent, bus, dev, fn, sec, true, ctrl);
 }
 
 /* A header-type-0 function of class @cls below @parent. */
