@@ -226,6 +226,17 @@ out:
 	return ret;
 }
 
+
+/* The optional top-level sections, in the order they are applied. */
+static const struct {
+	const char *key;
+	int (*parse)(struct pdma_jctx *c, json_t *v);
+} optional[] = {
+	{ "platform", parse_platform },
+	{ "iommu_groups", parse_groups },
+	{ "notes", parse_notes },
+};
+
 static int parse_root(struct pdma_jctx *c)
 {
 	static const char *const keys[] = { "schema", "platform",
@@ -263,23 +274,11 @@ static int parse_root(struct pdma_jctx *c)
 	c->pi.cpu_family = -1;
 	snprintf(c->pi.source, sizeof(c->pi.source), "topology file %s",
 		 c->name);
-	if ((v = json_object_get(r, "platform"))) {
-		pdma__jpush_key(c, "platform");
-		ret = parse_platform(c, v);
-		pdma__jpop(c);
-		if (ret)
-			return ret;
-	}
-	if ((v = json_object_get(r, "iommu_groups"))) {
-		pdma__jpush_key(c, "iommu_groups");
-		ret = parse_groups(c, v);
-		pdma__jpop(c);
-		if (ret)
-			return ret;
-	}
-	if ((v = json_object_get(r, "notes"))) {
-		pdma__jpush_key(c, "notes");
-		ret = parse_notes(c, v);
+	for (size_t s = 0; s < sizeof(optional) / sizeof(optional[0]); s++) {
+		if (!(v = json_object_get(r, optional[s].key)))
+			continue;
+		pdma__jpush_key(c, optional[s].key);
+		ret = optional[s].parse(c, v);
 		pdma__jpop(c);
 		if (ret)
 			return ret;
