@@ -14,6 +14,8 @@
 
 #include <peerdma/peerdma.h>
 
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *export_json(const struct pdma_fabric *fab, size_t *len)
@@ -42,16 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	ret = pdma_load_json_mem((const char *)data, size, "fuzz.json", &fab,
 				 &err);
-	if (ret) {
-		if (fab || strncmp(err.msg, "fuzz.json", 9) ||
-		    strchr(err.msg, '\n'))
-			abort();
-		if (ret != -EINVAL && ret != -ENOMEM)
-			abort();
+	if (!fuzz_loaded(ret, fab, &err, "fuzz.json"))
 		return 0;
-	}
-	if (!fab)
-		abort();
 	n = pdma_fabric_nr_funcs(fab);
 	for (int i = 0; i < n && i < 8; i++)
 		pdma_verdict_map_type(fab, i, n - 1 - i, &d);

@@ -11,6 +11,8 @@
 
 #include <peerdma/peerdma.h>
 
+#include "fuzz.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,16 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&err, 0, sizeof(err));
 	ret = pdma_load_lspci_mem((const char *)data, size, "fuzz.txt", &cpu,
 				  &fab, &err);
-	if (ret) {
-		if (fab || strncmp(err.msg, "fuzz.txt:", 9) ||
-		    strchr(err.msg, '\n'))
-			abort();
-		if (ret != -EINVAL && ret != -ENOMEM)
-			abort();
+	if (!fuzz_loaded(ret, fab, &err, "fuzz.txt:"))
 		return 0;
-	}
-	if (!fab)
-		abort();
 	n = pdma_fabric_nr_funcs(fab);
 	if (n < 1)
 		abort();
