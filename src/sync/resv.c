@@ -42,7 +42,6 @@ static inline uintptr_t pack(struct pdma_fence *fence,
 	return (uintptr_t)fence | (uintptr_t)usage;
 }
 
-
 /* --- lifetime and lock --------------------------------------------------- */
 
 void pdma_resv_init(struct pdma_resv *obj)
@@ -157,7 +156,7 @@ static void slot_append(struct pdma__resv_list *list, struct pdma_fence *fence,
 {
 	unsigned int n = list->num_fences;
 
-	pdma__slot_set(list, n, (uintptr_t)fence | (uintptr_t)usage);
+	pdma__slot_set(list, n, pack(fence, usage));
 	__atomic_store_n(&list->num_fences, n + 1, __ATOMIC_RELEASE);
 }
 
@@ -211,7 +210,7 @@ int pdma_resv_reserve_fences_locked(struct pdma_resv *obj, unsigned int num)
 		if (pdma__signaled(fence))
 			new->table[--k] = (uintptr_t)fence;
 		else
-			new->table[j++] = (uintptr_t)fence | (uintptr_t)usage;
+			new->table[j++] = pack(fence, usage);
 	}
 	new->num_fences = j;
 	if (PDMA_SYNC_DEBUG)
