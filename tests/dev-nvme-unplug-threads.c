@@ -55,21 +55,6 @@ static void *host_main(void *arg)
 	return NULL;
 }
 
-struct remover {
-	struct pdma_p2pmem_provider *prov;
-	atomic_bool done;
-	int ret;
-};
-
-static void *remover_main(void *arg)
-{
-	struct remover *r = arg;
-
-	r->ret = pdma_p2pmem_remove(r->prov);
-	atomic_store(&r->done, true);
-	return NULL;
-}
-
 int main(void)
 {
 	struct pdma_nvme *a, *b;
@@ -80,7 +65,7 @@ int main(void)
 	struct pdma_nvme_cmd cmd;
 	struct pdma_fault f;
 	struct host ho[2];
-	struct remover rm;
+	struct tb_remover rm;
 	struct hq hu;
 	pthread_t t[2], rt;
 	struct denv e;
@@ -126,7 +111,7 @@ int main(void)
 
 	memset(&rm, 0, sizeof(rm));
 	rm.prov = cmb;
-	REQUIRE(pthread_create(&rt, NULL, remover_main, &rm) == 0);
+	REQUIRE(pthread_create(&rt, NULL, tb_remover_main, &rm) == 0);
 	while (pdma_p2pmem_has_p2pmem(cmb))
 		sched_yield();
 	memset(cmb_buf, 0x11, 4096);

@@ -7,6 +7,7 @@
 #ifndef PDMA_TEST_HARNESS_H
 #define PDMA_TEST_HARNESS_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,21 @@ static inline int harness_exit(void)
 	}
 	printf("%d checks passed\n", harness_checks);
 	return 0;
+}
+
+/* snprintf() into a path buffer; a path that does not fit ends the test. */
+static inline void pathf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline void pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	REQUIRE(n >= 0 && (size_t)n < size);
 }
 
 /* Where tests/fixtures lives (set by meson as PDMA_FIXTURES). */

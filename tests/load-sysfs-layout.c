@@ -20,36 +20,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-
-#include <peerdma/peerdma.h>
+#include "tb.h"
 
 static char tmp[] = "/tmp/pdma-layout-XXXXXX";
 static char fixture[PATH_MAX];
 
-static void pathf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void pathf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	REQUIRE(n >= 0 && (size_t)n < size);
-}
-
+/* A tree that must load, and does not go on without it. */
 static struct pdma_fabric *load(const char *root)
 {
-	struct pdma_error err = { { 0 } };
-	struct pdma_fabric *fab = NULL;
-	int ret = pdma_load_sysfs(root, &fab, &err);
+	struct pdma_fabric *fab = load_sysfs_ok(root);
 
-	if (ret)
-		fprintf(stderr, "%s: %d: %s\n", root, ret, err.msg);
-	CHECK_EQ_INT(ret, 0);
 	REQUIRE(fab);
 	return fab;
 }

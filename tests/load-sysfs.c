@@ -20,38 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
-
-#include <peerdma/peerdma.h>
+#include "tb.h"
 
 static char fixtures[PATH_MAX];
-
-/* snprintf() into a path buffer; a path that does not fit ends the test. */
-static void pathf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void pathf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	REQUIRE(n >= 0 && (size_t)n < size);
-}
-
-static struct pdma_fabric *load(const char *root)
-{
-	struct pdma_error err = { { 0 } };
-	struct pdma_fabric *fab = NULL;
-	int ret = pdma_load_sysfs(root, &fab, &err);
-
-	if (ret)
-		fprintf(stderr, "%s: %d: %s\n", root, ret, err.msg);
-	CHECK_EQ_INT(ret, 0);
-	return fab;
-}
 
 static const struct pdma_func_info *func(struct pdma_fabric *fab,
 					 const char *bdf)
@@ -217,7 +188,7 @@ static void check_fixtures(void)
 			     list[i]->d_name) < (int)sizeof(root) &&
 		    snprintf(table, sizeof(table), "%s/pci_table.txt", root) <
 			    (int)sizeof(table) &&
-		    !stat(table, &st) && (fab = load(root))) {
+		    !stat(table, &st) && (fab = load_sysfs_ok(root))) {
 			check_table(fab, root);
 			check_acs(fab, root);
 			CHECK_EQ_INT(pdma_fabric_nr_notes(fab), 0);
@@ -244,7 +215,7 @@ static void check_readme_facts(void)
 	char root[PATH_MAX];
 
 	pathf(root, sizeof(root), "%s/kernel/d4-epyc-pxb", fixtures);
-	fab = load(root);
+	fab = load_sysfs_ok(root);
 	REQUIRE(fab);
 	CHECK_EQ_INT(pdma_fabric_nr_host_bridges(fab), 3);
 	for (int h = 0; h < 3 && h < pdma_fabric_nr_host_bridges(fab); h++) {
@@ -282,7 +253,7 @@ static void check_readme_facts(void)
 	pdma_fabric_destroy(fab);
 
 	pathf(root, sizeof(root), "%s/kernel/d2-iommu-nested", fixtures);
-	fab = load(root);
+	fab = load_sysfs_ok(root);
 	REQUIRE(fab);
 	pi = pdma_fabric_platform(fab);
 	CHECK(pi->iommu);
@@ -304,7 +275,7 @@ static void check_readme_facts(void)
 
 	pathf(root, sizeof(root), "%s/kernel/d3-iommu-acs-cleared",
 		 fixtures);
-	fab = load(root);
+	fab = load_sysfs_ok(root);
 	REQUIRE(fab);
 	CHECK(func(fab, "00:07.0")->has_acs);
 	CHECK_EQ_INT(func(fab, "00:07.0")->acs_ctrl, 0);	/* "0x0000" */
@@ -315,7 +286,7 @@ static void check_readme_facts(void)
 	pdma_fabric_destroy(fab);
 
 	pathf(root, sizeof(root), "%s/kernel/d1-intel-3port", fixtures);
-	fab = load(root);
+	fab = load_sysfs_ok(root);
 	REQUIRE(fab);
 	/* the integrated NVMe on bus 0: no link registers, width 255 */
 	fi = func(fab, "00:08.0");
@@ -380,8 +351,8 @@ static void check_truncated(const char *name)
 		fprintf(stderr, "snapshot of %s: %s\n", src, err.msg);
 	REQUIRE(ret == 0);
 	REQUIRE(nftw(snap, cut_config, 16, FTW_PHYS) == 0);
-	full = load(src);
-	cut = load(snap);
+	full = load_sysfs_ok(src);
+	cut = load_sysfs_ok(snap);
 	REQUIRE(full && cut);
 	nr = pdma_fabric_nr_funcs(full);
 	CHECK_EQ_INT(pdma_fabric_nr_funcs(cut), nr);
@@ -483,7 +454,7 @@ static void check_live(void)
 		printf("  live machine: SKIP, no /sys/bus/pci here\n");
 		return;
 	}
-	fab = load("/");
+	fab = load_sysfs_ok("/");
 	REQUIRE(fab);
 	CHECK_EQ_INT(pdma_fabric_nr_funcs(fab), nr);
 	CHECK_STR(pdma_fabric_platform(fab)->source, "live machine");

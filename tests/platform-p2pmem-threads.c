@@ -78,21 +78,6 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
-struct remover {
-	struct pdma_p2pmem_provider *prov;
-	atomic_bool done;
-	int ret;
-};
-
-static void *remover_main(void *arg)
-{
-	struct remover *r = arg;
-
-	r->ret = pdma_p2pmem_remove(r->prov);
-	atomic_store(&r->done, true);
-	return NULL;
-}
-
 int main(void)
 {
 	struct pdma_fabric *fab = build();
@@ -103,7 +88,7 @@ int main(void)
 	struct pdma_sgt *sgt;
 	struct pdma_bar_map bm;
 	struct writer w;
-	struct remover r;
+	struct tb_remover r;
 	pthread_t wt, rt;
 	int nvme = tb_idx(fab, "03:00.0"), nic = tb_idx(fab, "04:00.0");
 	unsigned char *blk;
@@ -160,7 +145,7 @@ int main(void)
 	/* Unplug: remove waits while the allocation is out. */
 	memset(&r, 0, sizeof(r));
 	r.prov = prov;
-	REQUIRE(pthread_create(&rt, NULL, remover_main, &r) == 0);
+	REQUIRE(pthread_create(&rt, NULL, tb_remover_main, &r) == 0);
 	while (atomic_load(&w.refused) == 0)
 		sched_yield();
 	usleep(20000);

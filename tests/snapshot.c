@@ -15,25 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
-
-#include <peerdma/peerdma.h>
+#include "tb.h"
 
 static char tmp[] = "/tmp/pdma-snapshot-XXXXXX";
-
-static void pathf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void pathf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	REQUIRE(n >= 0 && (size_t)n < size);
-}
 
 static int snap(const char *root, const char *out)
 {
@@ -44,18 +28,6 @@ static int snap(const char *root, const char *out)
 		fprintf(stderr, "snapshot %s -> %s: %d: %s\n", root, out, ret,
 			err.msg);
 	return ret;
-}
-
-static struct pdma_fabric *load(const char *root)
-{
-	struct pdma_error err = { { 0 } };
-	struct pdma_fabric *fab = NULL;
-	int ret = pdma_load_sysfs(root, &fab, &err);
-
-	if (ret)
-		fprintf(stderr, "%s: %d: %s\n", root, ret, err.msg);
-	CHECK_EQ_INT(ret, 0);
-	return fab;
 }
 
 #define SAME(field) CHECK_EQ_INT(b->field, a->field)
@@ -280,8 +252,8 @@ static void check_fixtures(void)
 		pathf(again, sizeof(again), "%s/%s-again", tmp, name);
 		printf("  %s\n", name);
 		CHECK_EQ_INT(snap(src, out), 0);
-		a = load(src);
-		b = load(out);
+		a = load_sysfs_ok(src);
+		b = load_sysfs_ok(out);
 		if (a && b)
 			compare(a, b);
 		pdma_fabric_destroy(a);
@@ -318,8 +290,8 @@ static void check_live(void)
 	printf("  live machine\n");
 	pathf(out, sizeof(out), "%s/live", tmp);
 	CHECK_EQ_INT(snap("/", out), 0);
-	a = load("/");
-	b = load(out);
+	a = load_sysfs_ok("/");
+	b = load_sysfs_ok(out);
 	if (a && b)
 		compare(a, b);
 	pdma_fabric_destroy(a);
@@ -357,7 +329,7 @@ static void check_refused(const char *src)
 	pathf(out, sizeof(out), "%s/empty", tmp);
 	REQUIRE(mkdir(out, 0755) == 0);
 	CHECK_EQ_INT(snap(src, out), 0);
-	fab = load(out);
+	fab = load_sysfs_ok(out);
 	pdma_fabric_destroy(fab);
 
 	/* a file in the way: refused, untouched */

@@ -15,6 +15,9 @@
 #ifndef PDMA_TEST_TB_H
 #define PDMA_TEST_TB_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include <peerdma/peerdma.h>
 
 #include "harness.h"
@@ -144,6 +147,39 @@ static inline enum pdma_map_type tb_verdict(struct pdma_fabric *fab,
 					    int *dist)
 {
 	return pdma_verdict_map_type(fab, tb_idx(fab, p), tb_idx(fab, c), dist);
+}
+
+/* Load a sysfs tree that must load; says why when it does not. */
+static inline struct pdma_fabric *load_sysfs_ok(const char *root)
+{
+	struct pdma_error err = { { 0 } };
+	struct pdma_fabric *fab = NULL;
+	int ret = pdma_load_sysfs(root, &fab, &err);
+
+	if (ret)
+		fprintf(stderr, "%s: %d: %s\n", root, ret, err.msg);
+	CHECK_EQ_INT(ret, 0);
+	return fab;
+}
+
+/*
+ * pdma_p2pmem_remove() on a thread of its own, as a driver's unbind would:
+ * pthread_create(&t, NULL, tb_remover_main, &r) with r.prov set; r.done
+ * says when remove returned, r.ret what it returned.
+ */
+struct tb_remover {
+	struct pdma_p2pmem_provider *prov;
+	atomic_bool done;
+	int ret;
+};
+
+static inline void *tb_remover_main(void *arg)
+{
+	struct tb_remover *r = arg;
+
+	r->ret = pdma_p2pmem_remove(r->prov);
+	atomic_store(&r->done, true);
+	return NULL;
 }
 
 #endif /* PDMA_TEST_TB_H */
